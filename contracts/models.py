@@ -1,0 +1,1 @@
+"""Models of the contracts app (see the package docstring for what it owns)."""

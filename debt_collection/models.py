@@ -1,0 +1,1 @@
+"""Models of the debt_collection app (see the package docstring for what it owns)."""

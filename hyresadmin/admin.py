@@ -1,0 +1,192 @@
+"""Staff admin for the registry: organisations, users, persons with representatives, the audit
+trail and job runs. Every change to a person goes through ``services``; opening a person's record
+and exporting persons are recorded in the audit trail."""
+
+import csv
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import audit, jobs, services
+from .forms import PersonAdminForm
+from .models import AuditEvent, JobRun, Organisation, Person, Representative, User
+
+
+class AuditHistoryMixin:
+    """Replaces the admin's "history" page with the object's audit trail."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("History: %s") % obj,
+            "subtitle": None,
+            "object": obj,
+            "events": audit.history_for(obj)[:500],
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/audit_history.html", context)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "shared_mailbox_email", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "code")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "last_name", "organisation", "is_staff", "is_active")
+    list_filter = ("groups", "organisation", "is_staff", "is_active")
+    list_select_related = ("organisation",)
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Organisation"), {"fields": ("organisation",)}),)
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        (_("Organisation"), {"fields": ("organisation",)}),
+    )
+
+
+class RepresentativeInline(admin.TabularInline):
+    model = Representative
+    fk_name = "person"
+    extra = 0
+    autocomplete_fields = ("agent",)
+    fields = ("kind", "agent", "contact_name", "contact_email", "contact_phone", "valid_from",
+              "valid_to", "may_see_invoices", "receives_notices")
+
+
+@admin.register(Person)
+class PersonAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    form = PersonAdminForm
+    list_display = ("full_name", "formatted_personal_number", "affiliation", "protected_identity",
+                    "deceased_on")
+    list_filter = ("affiliation", "protected_identity", "is_coordination_number",
+                   ("deceased_on", admin.EmptyFieldListFilter))
+    list_select_related = ("affiliation",)
+    search_fields = ("first_name", "last_name", "personal_number")
+    inlines = [RepresentativeInline]
+    readonly_fields = ("is_coordination_number", "user", "created_at", "updated_at")
+    actions = ["export_csv"]
+    fieldsets = (
+        (None, {"fields": ("personal_number", "is_coordination_number", "first_name", "last_name",
+                           "affiliation")}),
+        (_("Address and contact"), {"fields": ("street_address", "care_of", "postcode", "town",
+                                                "email", "phone", "protected_identity")}),
+        (_("Status"), {"fields": ("deceased_on", "user", "created_at", "updated_at")}),
+    )
+
+    @admin.display(description=_("personal identity number"), ordering="personal_number")
+    def formatted_personal_number(self, obj):
+        return obj.formatted_personal_number
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            person = self.get_object(request, object_id)
+            if person is not None:
+                services.person_record_viewed(actor=request.user, person=person,
+                                              where="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data
+                  if name in form.cleaned_data}
+        if "affiliation" in fields:
+            fields["affiliation_id"] = fields.pop("affiliation").pk if fields["affiliation"] else None
+        if change:
+            saved = services.person_update(actor=request.user, person=obj, **fields)
+        else:
+            data = {name: form.cleaned_data[name] for name in form.cleaned_data}
+            affiliation = data.pop("affiliation", None)
+            saved = services.person_create(
+                actor=request.user, affiliation_id=affiliation.pk if affiliation else None, **data
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for deleted in formset.deleted_objects:
+            services.representative_delete(actor=request.user, representative=deleted)
+        for instance in instances:
+            services.representative_save(actor=request.user, representative=instance)
+
+    @admin.action(description=_("Export selected persons (CSV)"))
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="personer.csv"'
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow([gettext("Personal identity number"), gettext("Name"),
+                         gettext("Address"), gettext("Postcode"), gettext("Town"),
+                         gettext("Affiliation")])
+        count = 0
+        for person in queryset.select_related("affiliation"):
+            hidden = person.protected_identity
+            writer.writerow([
+                person.formatted_personal_number, person.full_name,
+                "" if hidden else person.street_address, "" if hidden else person.postcode,
+                "" if hidden else person.town,
+                person.affiliation.name if person.affiliation else "",
+            ])
+            count += 1
+        audit.record_export(actor=request.user, what="persons CSV (admin)", count=count)
+        return response
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "event_type", "actor", "actor_label", "object_repr",
+                    "from_state", "to_state", "reason")
+    list_filter = ("event_type", "content_type")
+    list_select_related = ("actor", "content_type")
+    search_fields = ("object_repr", "reason", "request_id", "actor__username")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("job", "period", "state", "started_at", "finished_at", "attempts")
+    list_filter = ("state", "job")
+    search_fields = ("job", "period")
+    readonly_fields = ("job", "period", "state", "started_at", "finished_at", "attempts", "result",
+                       "error")
+    actions = ["rerun_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Run the period again"))
+    def rerun_selected(self, request, queryset):
+        for run in queryset:
+            if run.job not in jobs.REGISTRY:
+                self.message_user(request, gettext("%(job)s cannot be run from here.") % {
+                    "job": run.job}, messages.ERROR)
+                continue
+            try:
+                jobs.rerun(job=run.job, period=run.period)
+            except (ValidationError, Exception) as exc:  # shown to staff, recorded on the run
+                self.message_user(request, gettext("%(job)s %(period)s failed: %(error)s") % {
+                    "job": run.job, "period": run.period, "error": exc}, messages.ERROR)
+            else:
+                self.message_user(request, gettext("%(job)s %(period)s was run again.") % {
+                    "job": run.job, "period": run.period}, messages.SUCCESS)

@@ -1,0 +1,25 @@
+"""The four roles, as groups. Their model permissions are kept in step by ``roles.sync`` after
+every migrate (permissions only exist once all apps have migrated)."""
+
+from django.db import migrations
+
+ROLES = ("district_officer", "service_staff", "service_admin", "citizen")
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("hyresadmin", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

@@ -1,0 +1,87 @@
+"""Writes to the kernel's registry. Every change to a person's data is in the audit trail."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from . import audit
+from .identity import parse_personal_number
+from .models import AuditEvent, Person, Representative
+
+PERSON_FIELDS = (
+    "personal_number", "is_coordination_number", "first_name", "last_name", "street_address",
+    "care_of", "postcode", "town", "email", "phone", "protected_identity", "deceased_on",
+    "affiliation_id",
+)
+REPRESENTATIVE_FIELDS = (
+    "person_id", "agent_id", "contact_name", "contact_email", "contact_phone", "kind",
+    "valid_from", "valid_to", "may_see_invoices", "receives_notices",
+)
+
+
+def _normalise_person_number(fields: dict) -> None:
+    if "personal_number" in fields:
+        pn = parse_personal_number(str(fields["personal_number"]))
+        fields["personal_number"] = pn.digits12
+        fields["is_coordination_number"] = pn.is_coordination_number
+
+
+@transaction.atomic
+def person_create(*, actor, **fields) -> Person:
+    _normalise_person_number(fields)
+    person = Person(**fields)
+    person.full_clean()
+    person.save()
+    audit.record(
+        AuditEvent.Type.CREATE, actor=actor, subject=person,
+        changes={k: [None, audit._jsonable(getattr(person, k))] for k in PERSON_FIELDS
+                 if getattr(person, k) not in (None, "", False)},
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor, person: Person, reason: str = "", **fields) -> Person:
+    _normalise_person_number(fields)
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    before = audit.snapshot(locked, PERSON_FIELDS)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    changes = audit.diff(locked, before, PERSON_FIELDS)
+    if changes:
+        locked.save()
+        audit.record(AuditEvent.Type.UPDATE, actor=actor, subject=locked, changes=changes,
+                     reason=reason)
+    return locked
+
+
+def person_record_viewed(*, actor, person: Person, where: str) -> None:
+    """Record that ``actor`` opened ``person``'s full record (admin change page, API detail)."""
+    audit.record_view(actor=actor, subject=person, what=where)
+
+
+@transaction.atomic
+def representative_save(*, actor, representative: Representative) -> Representative:
+    """Create or change a representative link, with its audit event on the represented person."""
+    is_new = representative.pk is None
+    before = {} if is_new else audit.snapshot(
+        Representative.objects.get(pk=representative.pk), REPRESENTATIVE_FIELDS
+    )
+    representative.full_clean()
+    representative.save()
+    changes = audit.diff(representative, before, REPRESENTATIVE_FIELDS)
+    audit.record(
+        AuditEvent.Type.CREATE if is_new else AuditEvent.Type.UPDATE,
+        actor=actor, subject=representative.person, changes={"representative": changes},
+        reason=str(representative),
+    )
+    return representative
+
+
+@transaction.atomic
+def representative_delete(*, actor, representative: Representative) -> None:
+    person = representative.person
+    text = str(representative)
+    representative.delete()
+    audit.record(AuditEvent.Type.DELETE, actor=actor, subject=person, reason=text)

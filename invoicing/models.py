@@ -1,0 +1,1 @@
+"""Models of the invoicing app (see the package docstring for what it owns)."""

@@ -1,0 +1,1 @@
+"""Models of the rent_adjustment app (see the package docstring for what it owns)."""
