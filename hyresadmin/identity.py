@@ -43,7 +43,9 @@ __all__ = [
 COORDINATION_DAY_OFFSET = 60
 
 # Optional century, YYMMDD, optional separator, NNNC. ASCII digits only (no other Unicode digits).
-_PATTERN = re.compile(r"(?P<century>[0-9]{2})?(?P<date>[0-9]{6})(?P<sep>[-+]?)(?P<serial>[0-9]{3})(?P<check>[0-9])")
+_PATTERN = re.compile(
+    r"(?P<century>[0-9]{2})?(?P<date>[0-9]{6})(?P<sep>[-+]?)(?P<serial>[0-9]{3})(?P<check>[0-9])"
+)
 
 MESSAGES = {
     "invalid_format": _("Enter a personal identity number as YYYYMMDD-NNNN or YYMMDD-NNNN."),

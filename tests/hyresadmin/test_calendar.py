@@ -169,8 +169,16 @@ def test_holiday_set_is_public_holidays_plus_three_eves(year):
         easter + timedelta(49),  # pingstdagen
     }
     midsummer_eve = next(date(year, 6, d) for d in range(19, 26) if date(year, 6, d).weekday() == 4)
-    all_saints = next(date(year, 10, 31) + timedelta(i) for i in range(7) if (date(year, 10, 31) + timedelta(i)).weekday() == 5)
-    expected = {date(year, m, d) for m, d in fixed} | moving | {midsummer_eve, midsummer_eve + timedelta(1), all_saints}
+    all_saints = next(
+        date(year, 10, 31) + timedelta(i)
+        for i in range(7)
+        if (date(year, 10, 31) + timedelta(i)).weekday() == 5
+    )
+    expected = (
+        {date(year, m, d) for m, d in fixed}
+        | moving
+        | {midsummer_eve, midsummer_eve + timedelta(1), all_saints}
+    )
     assert days == expected
     # Not included: påskafton, pingstafton, annandag pingst (removed 2005).
     assert easter - timedelta(1) not in days
@@ -470,7 +478,9 @@ def test_last_working_day_before(d):
 
 
 @given(
-    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 1), timezones=st.just(STOCKHOLM)),
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 1), timezones=st.just(STOCKHOLM)
+    ),
     st.integers(1, 30),
 )
 def test_service_level_due_is_a_working_day_and_monotone(received, n):
