@@ -19,6 +19,10 @@ from .models import AuditEvent
 
 
 def _jsonable(value):
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (Decimal,)):
         return str(value)
     if isinstance(value, (date, datetime)):

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, transition
 
 from .fields import StateField
 
@@ -25,6 +25,13 @@ class StatefulModel(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """State fields are protected: they are never cleaned by assignment (transitions set them)."""
+        exclude = set(exclude or ()) | {
+            f.name for f in self._meta.concrete_fields if isinstance(f, FSMFieldMixin)
+        }
+        super().clean_fields(exclude=exclude)
 
 
 class Organisation(models.Model):

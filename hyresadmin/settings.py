@@ -162,9 +162,11 @@ X_FRAME_OPTIONS = "DENY"
 # --- API ----------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first: a request without valid credentials gets 401 with ``WWW-Authenticate: Token``
+    # (with session first, DRF answers 403), which is what an integration expects.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -227,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hyresadmin.tasks.clear_expired_sessions",
         "schedule": crontab(hour=4, minute=15),
     },
+    "contracts-delete-expired-submissions": {
+        "task": "contracts.tasks.delete_expired_submissions",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 # --- Logging: no personal data; the request id ties lines together -----------------------------------
@@ -246,12 +252,18 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Domain settings ----------------------------------------------------------------------------------
 
 #: The city's bankgiro number, printed on invoices and required of incoming BgMax files.
 BANKGIRO_NUMBER = env.str("BANKGIRO_NUMBER", default="5050-1055")
+#: The address of this system, for links in e-mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 #: Password of the demo users made by ``seed_demo`` (refused when DEBUG is off).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
