@@ -342,3 +342,32 @@ class JobRun(StatefulModel):
         self.started_at = timezone.now()
         self.finished_at = None
         self.attempts += 1
+
+
+def _imported_file_path(instance, filename):
+    return f"imports/{instance.kind}/{instance.sha256[:2]}/{instance.sha256}-{filename}"
+
+
+class ImportedFile(models.Model):
+    """The raw file of every import, kept; the same file (by checksum) is refused a second time."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(_("file name"), max_length=200)
+    file = models.FileField(_("file"), upload_to=_imported_file_path)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"),
+                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = _("imported file")
+        verbose_name_plural = _("imported files")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "sha256"], name="import_file_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.original_name}"
