@@ -8,6 +8,16 @@ from hyresadmin import permissions
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    """Tasks run in process in tests, even when CELERY_BROKER_URL points at Redis (CI); the one
+    test of the real broker round trip switches this off for itself."""
+    from hyresadmin.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
