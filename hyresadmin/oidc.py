@@ -68,6 +68,10 @@ class PersonOIDCBackend(OIDCAuthenticationBackend):
         if person is None:
             logger.info("OIDC login refused: no person in the registry for the claimed number")
             return None
+        if person.user_id and not person.user.is_active:
+            # filter_users_by_claims skips inactive users; do not revive or audit a refused login.
+            logger.info("OIDC login refused: the person's login is deactivated")
+            return None
         user = citizen_user_for(person)
         audit.record(AuditEvent.Type.LOGIN, actor=user, subject=person, reason="oidc")
         return user

@@ -64,7 +64,10 @@ def dev_login(request):
     if not settings.DEV_LOGIN_ENABLED:
         raise Http404
     if request.method == "POST":
-        person = get_object_or_404(Person, pk=request.POST.get("person"))
+        person_id = request.POST.get("person", "")
+        if not (person_id.isascii() and person_id.isdigit()):
+            raise Http404
+        person = get_object_or_404(Person.objects.alive(), pk=person_id)
         user = citizen_user_for(person)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         audit.record(AuditEvent.Type.LOGIN, actor=user, subject=person, reason="dev-login")
