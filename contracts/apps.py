@@ -5,3 +5,78 @@ from django.utils.translation import gettext_lazy as _
 class ContractsConfig(AppConfig):
     name = "contracts"
     verbose_name = _("Contracts")
+
+    def ready(self):
+        _register_portal_links()
+        _register_queues()
+        _register_role_permissions()
+
+
+def _register_portal_links():
+    """The district portal's start page links to the contract pages."""
+    from hyresadmin import navigation
+
+    navigation.register(navigation.PORTAL, _("New tenant"), "contracts:submission_new", order=10,
+                        description=_("Send a submission for a new tenant, FOT or care housing."))
+    navigation.register(navigation.PORTAL, _("My submissions"), "contracts:submission_list", order=20,
+                        description=_("Your administration's submissions: state, due date, what "
+                                      "needs completion."))
+    navigation.register(navigation.PORTAL, _("Contracts"), "contracts:contract_list", order=30,
+                        description=_("Your administration's rental contracts, their documents and "
+                                      "changes."))
+
+
+def _register_queues():
+    """The submission queue on the admin index ("Mitt arbete")."""
+    from hyresadmin import queues
+
+    from . import selectors
+
+    queues.register(queues.Queue(
+        key="submissions", label=_("Submissions"), open_items=selectors.open_submissions,
+        due_field="due_date", admin_url="admin:contracts_submission_changelist",
+        assignee_field="assignee", order=10,
+    ))
+
+
+#: The admin's model permissions of the back-office roles on the contracts models.
+STAFF_PERMISSIONS = {
+    "contracts.submission": ("view", "change"),
+    "contracts.submissionrentline": ("view",),
+    "contracts.submissionattachment": ("view",),
+    "contracts.rentalcontract": ("view", "change"),
+    "contracts.rentline": ("view", "add", "change", "delete"),
+    "contracts.contractdocument": ("view", "add"),
+    "contracts.rentalobject": ("view", "add", "change"),
+    "contracts.objectquality": ("view", "add", "change", "delete"),
+    "contracts.landlord": ("view", "add", "change"),
+    "contracts.qualitytype": ("view",),
+    "contracts.collectioncode": ("view",),
+}
+ADMIN_PERMISSIONS = {
+    **STAFF_PERMISSIONS,
+    "contracts.qualitytype": ("view", "add", "change"),
+    "contracts.collectioncode": ("view", "add", "change"),
+}
+
+
+def _register_role_permissions():
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from hyresadmin import permissions, roles
+
+    for model, actions in STAFF_PERMISSIONS.items():
+        roles.register(permissions.SERVICE_STAFF, model, actions)
+    for model, actions in ADMIN_PERMISSIONS.items():
+        roles.register(permissions.SERVICE_ADMIN, model, actions)
+    # The kernel syncs the roles after its own migrations, before this app's permissions exist;
+    # sync again once they do.
+    post_migrate.connect(_sync_roles, sender=apps.get_app_config("contracts"),
+                         dispatch_uid="contracts.sync_roles")
+
+
+def _sync_roles(sender, **kwargs):
+    from hyresadmin import roles
+
+    roles.sync()

@@ -23,6 +23,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -133,6 +134,20 @@ class ObjectQuality(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quality_type}: {self.value}"
+
+    def clean(self):
+        """A value must be one of the quality's allowed values (when the quality has a list)."""
+        super().clean()
+        if self.quality_type_id is None:
+            return
+        allowed = self.quality_type.choices
+        if allowed and self.value not in allowed:
+            raise ValidationError(
+                {"value": _("“%(value)s” is not allowed for %(quality)s. Allowed: %(allowed)s.")
+                 % {"value": self.value, "quality": self.quality_type.name,
+                    "allowed": ", ".join(allowed)}},
+                code="not_allowed",
+            )
 
 
 class CollectionCode(models.Model):
@@ -389,9 +404,10 @@ class RentalContract(StatefulModel):
 
     def monthly_rent(self, year: int | None = None) -> Decimal:
         """Base rent plus supplements minus deductions, for ``year`` (default: the latest lines)."""
-        lines = self.rent_lines.all()
-        if year is not None:
-            lines = [ln for ln in lines if ln.rent_year == year]
+        lines = list(self.rent_lines.all())
+        if year is None and lines:
+            year = max(ln.rent_year for ln in lines)
+        lines = [ln for ln in lines if ln.rent_year == year]
         total = Decimal("0.00")
         for line in lines:
             total += -line.amount if line.kind == RentLineKind.DEDUCTION else line.amount

@@ -31,6 +31,7 @@ from . import notifications
 from .models import (
     ContractDocument,
     DeliveryChannel,
+    ObjectQuality,
     RentalContract,
     RentalObject,
     RentLine,
@@ -151,6 +152,8 @@ def submission_resubmit(*, actor, submission: Submission, rent_lines: Iterable[R
 def submission_assign(*, actor, submission: Submission, assignee) -> Submission:
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if locked.state not in Submission.OPEN_STATES:
+            raise TransitionRefused(_("Only an open submission can be assigned."))
         before = locked.assignee_id
         locked.assignee = assignee
         locked.save(update_fields=["assignee"])
@@ -271,6 +274,43 @@ def _replace_rent_lines(*, actor, contract: RentalContract, year: int, lines) ->
 
 # --- Contracts ---------------------------------------------------------------------------------------
 
+#: Kinds of contract that have a customer (a vacancy or an internal contract has none).
+CUSTOMER_CONTRACT_KINDS = (RentalContract.Kind.EXTERNAL, RentalContract.Kind.CITY_INTERNAL)
+
+
+def _check_contract_terms(contract: RentalContract) -> None:
+    """Refuse, field by field, what the database constraints would refuse without a usable message."""
+    errors = {}
+    if contract.kind in CUSTOMER_CONTRACT_KINDS and contract.customer_id is None:
+        errors["customer"] = _("A customer contract needs a customer.")
+    elif contract.kind == RentalContract.Kind.VACANCY and contract.customer_id is not None:
+        errors["customer"] = _("A vacancy has no customer.")
+    if contract.start_date and contract.end_date and contract.end_date < contract.start_date:
+        errors["end_date"] = _("The end date is before the start date.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def contract_create(*, actor, rent_lines: Iterable[RentLineData], today: date | None = None,
+                    **fields) -> RentalContract:
+    """Staff register a contract without a submission: a vacancy or internal contract, or a customer
+    contract from scratch. It starts as a draft numbered ``<year>-<id>``; its rent lines are this
+    year's."""
+    today = today or timezone.localdate()
+    contract = RentalContract(**fields)
+    _check_contract_terms(contract)
+    contract.full_clean()
+    contract.save()
+    contract.number = f"{today.year}-{contract.pk:06d}"
+    contract.save(update_fields=["number"])
+    audit.record(AuditEvent.Type.CREATE, actor=actor, subject=contract, to_state=contract.state,
+                 changes=audit.diff(contract, {}, CONTRACT_FIELDS))
+    _replace_rent_lines(actor=actor, contract=contract, year=today.year, lines=list(rent_lines))
+    if contract.customer_id is not None:
+        transaction.on_commit(lambda: _queue_documents(contract.pk))
+    return contract
+
 
 @transaction.atomic
 def contract_update(*, actor, contract: RentalContract, reason: str = "", **fields) -> RentalContract:
@@ -279,6 +319,7 @@ def contract_update(*, actor, contract: RentalContract, reason: str = "", **fiel
     before = audit.snapshot(locked, CONTRACT_FIELDS)
     for name, value in fields.items():
         setattr(locked, name, value)
+    _check_contract_terms(locked)
     locked.full_clean()
     changes = audit.diff(locked, before, CONTRACT_FIELDS)
     if changes:
@@ -401,6 +442,51 @@ def rental_object_save(*, actor, rental_object: RentalObject) -> RentalObject:
         audit.record(AuditEvent.Type.CREATE if is_new else AuditEvent.Type.UPDATE, actor=actor,
                      subject=rental_object, changes=changes)
     return rental_object
+
+
+@transaction.atomic
+def rental_object_set_qualities(*, actor, rental_object: RentalObject, values: dict) -> RentalObject:
+    """Set qualities of an object: ``{QualityType: value}``; an empty value removes the quality.
+
+    Each value is checked against the quality's allowed values (``ObjectQuality.clean``); a bad value
+    refuses the whole change. The change is in the object's history.
+    """
+    current = {q.quality_type_id: q for q in rental_object.qualities.select_related("quality_type")}
+    before = {q.quality_type.code: q.value for q in current.values()}
+    after = dict(before)
+    for quality_type, value in values.items():
+        value = (value or "").strip()
+        existing = current.get(quality_type.pk)
+        if not value:
+            if existing is not None:
+                existing.delete()
+                after.pop(quality_type.code, None)
+            continue
+        quality = existing or ObjectQuality(rental_object=rental_object, quality_type=quality_type)
+        quality.value = value
+        quality.full_clean()
+        quality.save()
+        after[quality_type.code] = value
+    if after != before:
+        audit.record(AuditEvent.Type.UPDATE, actor=actor, subject=rental_object,
+                     changes={"qualities": [before, after]})
+    return rental_object
+
+
+@transaction.atomic
+def master_data_save(*, actor, instance):
+    """Save a row of a list staff keep (landlords, qualities, collection codes), audited."""
+    model = type(instance)
+    fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    is_new = instance.pk is None
+    before = {} if is_new else audit.snapshot(model.objects.get(pk=instance.pk), fields)
+    instance.full_clean()
+    instance.save()
+    changes = audit.diff(instance, before, fields)
+    if changes:
+        audit.record(AuditEvent.Type.CREATE if is_new else AuditEvent.Type.UPDATE, actor=actor,
+                     subject=instance, changes=changes)
+    return instance
 
 
 

@@ -183,6 +183,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The second hook keeps the schema the same on SQLite and PostgreSQL (see its docstring).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hyresadmin.api.drop_storage_integer_bounds",
+    ],
+    # Several models have a ``kind``: give each its own enum name (else the generator warns).
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "hyresadmin.models.Organisation.Kind",
+        "SubmissionKindEnum": "contracts.models.Submission.Kind",
+        "ContractKindEnum": "contracts.models.RentalContract.Kind",
+        "RentLineKindEnum": "contracts.models.RentLineKind",
+        "ContractDocumentKindEnum": "contracts.models.ContractDocument.Kind",
+    },
 }
 
 # --- Citizen login: OpenID Connect (the city's e-identification broker) ---------------------------

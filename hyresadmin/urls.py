@@ -9,11 +9,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from contracts import api as contracts_api
 from hyresadmin import api as kernel_api
 from hyresadmin import views
 
 router = DefaultRouter()
-for module in (kernel_api,):
+for module in (kernel_api, contracts_api):
     module.register(router)
 
 portal_patterns = (
@@ -47,6 +48,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("admin/", admin.site.urls),
     path("forvaltning/", include(portal_patterns)),
+    path("forvaltning/", include("contracts.urls")),
     path("mina-sidor/", include(citizen_patterns)),
     path("mina-sidor/oidc/", include("mozilla_django_oidc.urls")),
     path("logout/", views.logout_view, name="logout"),

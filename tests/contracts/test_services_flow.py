@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -23,12 +24,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def _submit(officer, district, **overrides):
     obj = overrides.pop("rental_object", None) or RentalObjectFactory(owner=district)
-    fields = dict(
-        kind="new_tenant", personal_number=make_personal_number(dt.date(1948, 4, 2), 123),
-        first_name="Greta", last_name="Holmberg", email="greta@example.invalid",
-        rental_object=obj, start_date=timezone.localdate() + dt.timedelta(days=7),
-        collection_code=CollectionCodeFactory(), delivery_channel="email",
-    )
+    fields = {
+        "kind": "new_tenant", "personal_number": make_personal_number(dt.date(1948, 4, 2), 123),
+        "first_name": "Greta", "last_name": "Holmberg", "email": "greta@example.invalid",
+        "rental_object": obj, "start_date": timezone.localdate() + dt.timedelta(days=7),
+        "collection_code": CollectionCodeFactory(), "delivery_channel": "email",
+    }
     fields.update(overrides)
     return services.submission_create(
         actor=officer, organisation=district,
@@ -103,7 +104,7 @@ def test_object_with_current_contract_is_refused(officer, district, staff):
 
 def test_return_needs_a_reason(officer, district, staff):
     submission = services.submission_start_review(actor=staff, submission=_submit(officer, district))
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         services.submission_return(actor=staff, submission=submission, reason="  ")
     assert Submission.objects.get(pk=submission.pk).state == Submission.State.IN_REVIEW
 
@@ -133,7 +134,7 @@ def test_affiliation_cannot_change_while_previous_contract_is_current(staff, dis
 
 
 def test_bad_attachment_leaves_nothing(officer, district):
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         services.submission_create(
             actor=officer, organisation=district,
             rent_lines=[RentLineData(RentLineKind.BASE_RENT, Decimal("1.00"))],
