@@ -17,7 +17,7 @@ from . import audit
 class TransitionRefused(Exception):
     """A transition that may not run now; ``message`` is Swedish and fit to show a user."""
 
-    def __init__(self, message: str, *, failed_checks: list[str] | None = None):
+    def __init__(self, message: str, *, failed_checks: list | None = None):
         super().__init__(message)
         self.message = message
         self.failed_checks = failed_checks or []
