@@ -7,6 +7,11 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self):
+        from hyresadmin.services import register_affiliation_guard
+
+        from .services import affiliation_guard
+
+        register_affiliation_guard(affiliation_guard)
         _register_portal_links()
         _register_queues()
         _register_role_permissions()

@@ -70,16 +70,20 @@ class ChecksFailed(TransitionRefused):
 # --- Customers ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+def affiliation_guard(person: Person, new_affiliation_id) -> str | None:
+    """The kernel asks this before any change of a person's affiliation (registered in ``ready``)."""
+    conflict = contract_checks.affiliation_conflict(person, Organisation(pk=new_affiliation_id))
+    if conflict is None:
+        return None
+    return _("The affiliation cannot be changed while the customer has a current contract "
+             "(%(number)s) with %(org)s.") % {"number": conflict.number, "org": conflict.organisation}
+
+
 def customer_set_affiliation(*, actor, person: Person, organisation: Organisation) -> Person:
     """Change a customer's administration; refused while a contract with the previous one is current."""
-    conflict = contract_checks.affiliation_conflict(person, organisation)
-    if conflict is not None:
-        raise ValidationError(
-            _("The affiliation cannot be changed while the customer has a current contract "
-              "(%(number)s) with %(org)s.") % {"number": conflict.number, "org": conflict.organisation},
-            code="affiliation_locked",
-        )
+    reason = affiliation_guard(person, organisation.pk)
+    if reason:
+        raise ValidationError(reason, code="affiliation_locked")
     return kernel_services.person_update(actor=actor, person=person, affiliation_id=organisation.pk,
                                          reason=_("Affiliation changed"))
 

@@ -27,6 +27,17 @@ class PersonAdminForm(forms.ModelForm):
             raise forms.ValidationError(_("A person with this personal identity number already exists."))
         return value
 
+    def clean_affiliation(self):
+        from .services import check_affiliation_change
+
+        value = self.cleaned_data.get("affiliation")
+        if self.instance.pk:
+            try:
+                check_affiliation_change(self.instance, value.pk if value else None)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict["affiliation"]) from exc
+        return value
+
 
 class OfficerLoginForm(AuthenticationForm):
     """Login for district case officers; refuses users who are not officers."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import audit
@@ -17,6 +18,26 @@ REPRESENTATIVE_FIELDS = (
     "person_id", "agent_id", "contact_name", "contact_email", "contact_phone", "kind",
     "valid_from", "valid_to", "may_see_invoices", "receives_notices",
 )
+
+
+#: Rules of higher apps on changing a person's affiliation: each takes (person, new organisation id)
+#: and returns a Swedish reason to refuse, or None. Contracts adds "not while a contract with the
+#: previous administration is current". Registered in the apps' ``ready``.
+AFFILIATION_GUARDS: list = []
+
+
+def register_affiliation_guard(guard) -> None:
+    if guard not in AFFILIATION_GUARDS:
+        AFFILIATION_GUARDS.append(guard)
+
+
+def check_affiliation_change(person: Person, new_affiliation_id) -> None:
+    if person.pk is None or new_affiliation_id == person.affiliation_id:
+        return
+    for guard in AFFILIATION_GUARDS:
+        reason = guard(person, new_affiliation_id)
+        if reason:
+            raise ValidationError({"affiliation": reason}, code="affiliation_locked")
 
 
 def _normalise_person_number(fields: dict) -> None:
@@ -44,6 +65,8 @@ def person_create(*, actor, **fields) -> Person:
 def person_update(*, actor, person: Person, reason: str = "", **fields) -> Person:
     _normalise_person_number(fields)
     locked = Person.objects.select_for_update().get(pk=person.pk)
+    if "affiliation_id" in fields:
+        check_affiliation_change(locked, fields["affiliation_id"])
     before = audit.snapshot(locked, PERSON_FIELDS)
     for name, value in fields.items():
         setattr(locked, name, value)

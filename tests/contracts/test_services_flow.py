@@ -150,3 +150,37 @@ def test_transition_from_wrong_state_refused(officer, district, staff):
     submission = _submit(officer, district)
     with pytest.raises(TransitionRefused):
         services.submission_accept(actor=staff, submission=submission)
+
+
+def test_affiliation_rule_holds_in_every_door_through_the_kernel(staff, district, other_district):
+    """The person admin and API go through hyresadmin.services.person_update: the rule applies there."""
+    from hyresadmin import services as kernel_services
+
+    contract = active_contract(organisation=other_district)
+    with pytest.raises(ValidationError) as exc:
+        kernel_services.person_update(actor=staff, person=contract.customer, affiliation_id=district.pk)
+    assert "affiliation" in exc.value.message_dict
+    # Once the contract has ended, the affiliation may change.
+    RentalContract.objects.filter(pk=contract.pk).update(state=RentalContract.State.TERMINATED)
+    moved = kernel_services.person_update(actor=staff, person=contract.customer,
+                                          affiliation_id=district.pk)
+    assert moved.affiliation == district
+
+
+def test_person_admin_refuses_the_affiliation_change_with_a_message(client, staff, district, other_district):
+    from django.urls import reverse
+
+    contract = active_contract(organisation=other_district)
+    person = contract.customer
+    client.force_login(staff)
+    url = reverse("admin:hyresadmin_person_change", args=[person.pk])
+    data = {
+        "personal_number": person.personal_number, "first_name": person.first_name,
+        "last_name": person.last_name, "affiliation": district.pk, "street_address": "",
+        "care_of": "", "postcode": "", "town": "", "email": "", "phone": "",
+        "representatives-TOTAL_FORMS": "0", "representatives-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert contract.number in response.content.decode()
+    assert Person.objects.get(pk=person.pk).affiliation == other_district
