@@ -13,6 +13,7 @@ class ContractsConfig(AppConfig):
 
         register_affiliation_guard(affiliation_guard)
         _register_portal_links()
+        _register_citizen_links()
         _register_queues()
         _register_role_permissions()
 
@@ -29,6 +30,14 @@ def _register_portal_links():
     navigation.register(navigation.PORTAL, _("Contracts"), "contracts:contract_list", order=30,
                         description=_("Your administration's rental contracts, their documents and "
                                       "changes."))
+
+
+def _register_citizen_links():
+    """The citizen view's start page links to the contract pages."""
+    from hyresadmin import navigation
+
+    navigation.register(navigation.CITIZEN, _("My contracts"), "contracts_citizen:contract_list",
+                        order=30, description=_("Your rental contract and your rent."))
 
 
 def _register_queues():

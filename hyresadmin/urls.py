@@ -50,6 +50,7 @@ urlpatterns = [
     path("forvaltning/", include(portal_patterns)),
     path("forvaltning/", include("contracts.urls")),
     path("mina-sidor/", include(citizen_patterns)),
+    path("mina-sidor/", include("contracts.citizen_urls")),
     path("mina-sidor/oidc/", include("mozilla_django_oidc.urls")),
     path("logout/", views.logout_view, name="logout"),
     path("api/v1/", include(api_patterns)),
