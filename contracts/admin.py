@@ -25,11 +25,19 @@ from django_fsm import can_proceed
 from hyresadmin import audit, permissions
 from hyresadmin.admin import AuditHistoryMixin
 from hyresadmin.identity import parse_personal_number
+from hyresadmin.imports import ImportRefused
 from hyresadmin.models import User
 from hyresadmin.transitions import TransitionRefused
 
 from . import checks, selectors, services
-from .forms_admin import DocumentUploadForm, ReasonForm, RentalContractTermsForm, TenureWaiverForm
+from .forms_admin import (
+    DocumentUploadForm,
+    ObjectImportForm,
+    ReasonForm,
+    RentalContractTermsForm,
+    TenureWaiverForm,
+)
+from .imports import REQUIRED_COLUMNS, import_rental_objects
 from .models import (
     CollectionCode,
     ContractDocument,
@@ -733,6 +741,35 @@ class RentalObjectAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view),
+                 name="contracts_rentalobject_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload a CSV of objects; refused files list every bad line and change nothing."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ObjectImportForm(request.POST or None, request.FILES or None)
+        refusal = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = import_rental_objects(actor=request.user, name=upload.name, data=upload.read())
+            except ImportRefused as exc:
+                refusal = exc
+            else:
+                self.message_user(request, _("%(rows)s objects imported: %(created)s new, %(updated)s "
+                                             "updated.") % result, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:contracts_rentalobject_changelist"))
+        return TemplateResponse(request, "admin/contracts/rentalobject/import.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "form": form,
+            "refusal": refusal, "title": _("Import objects from CSV"),
+            "columns": ";".join(REQUIRED_COLUMNS) + ";qualities",
+        })
 
     def changelist_view(self, request, extra_context=None):
         try:

@@ -75,8 +75,6 @@ ADMIN_PERMISSIONS = {
 
 
 def _register_role_permissions():
-    from django.apps import apps
-    from django.db.models.signals import post_migrate
 
     from hyresadmin import permissions, roles
 
@@ -84,13 +82,5 @@ def _register_role_permissions():
         roles.register(permissions.SERVICE_STAFF, model, actions)
     for model, actions in ADMIN_PERMISSIONS.items():
         roles.register(permissions.SERVICE_ADMIN, model, actions)
-    # The kernel syncs the roles after its own migrations, before this app's permissions exist;
-    # sync again once they do.
-    post_migrate.connect(_sync_roles, sender=apps.get_app_config("contracts"),
-                         dispatch_uid="contracts.sync_roles")
 
 
-def _sync_roles(sender, **kwargs):
-    from hyresadmin import roles
-
-    roles.sync()

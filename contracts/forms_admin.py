@@ -6,6 +6,7 @@ They only validate input; the admin hands the cleaned values to ``services``.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import ContractDocument, RentalContract
@@ -62,3 +63,14 @@ class RentalContractTermsForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("end_date", _("The end date is before the start date."))
         return cleaned
+
+
+class ObjectImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"),
+                           help_text=_("Semicolon-separated, UTF-8, with a header line. At most 10 MB."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_SIZE:
+            raise forms.ValidationError(_("The file is too large. The largest allowed size is 10 MB."))
+        return upload

@@ -12,7 +12,9 @@ class HyresadminConfig(AppConfig):
 
         from . import checks, roles, rules_predicates  # noqa: F401  (registers checks and rules)
 
-        post_migrate.connect(_sync_roles, sender=self)
+        # Permissions are made per app as each app's post_migrate runs; sync the roles after the
+        # last app's, when every app's permissions exist.
+        post_migrate.connect(_sync_roles, dispatch_uid="hyresadmin.sync_roles")
 
 
 class HyresadminAdminConfig(AdminConfig):
@@ -22,6 +24,9 @@ class HyresadminAdminConfig(AdminConfig):
 
 
 def _sync_roles(sender, **kwargs):
+    from django.apps import apps
+
     from . import roles
 
-    roles.sync()
+    if sender is list(apps.get_app_configs())[-1]:
+        roles.sync()

@@ -139,3 +139,32 @@ def test_junk_in_an_amount_is_refused_or_read_exactly(junk):
         assert all(e.line == 2 for e in errors)
     else:
         assert rows[0].values["rent"] >= 0
+
+
+@pytest.mark.django_db
+def test_admin_upload_imports_or_lists_bad_lines(client, staff, setup_refs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(staff)
+    url = reverse("admin:contracts_rentalobject_import")
+    bad = SimpleUploadedFile("o.csv", csv_bytes(row("A-1"), row("A-2", rent="x")), content_type="text/csv")
+    response = client.post(url, {"file": bad})
+    assert response.status_code == 200
+    assert "import-errors" in response.content.decode()
+    assert not RentalObject.objects.exists()
+    good = SimpleUploadedFile("o.csv", csv_bytes(row("A-1")), content_type="text/csv")
+    response = client.post(url, {"file": good})
+    assert response.status_code == 302
+    assert RentalObject.objects.filter(object_number="A-1").exists()
+    assert reverse("admin:contracts_rentalobject_import") in client.get(
+        reverse("admin:contracts_rentalobject_changelist")).content.decode()
+
+
+@pytest.mark.django_db
+def test_officer_cannot_import(client, officer, setup_refs):
+    from django.urls import reverse
+
+    client.force_login(officer)
+    response = client.get(reverse("admin:contracts_rentalobject_import"))
+    assert response.status_code == 302 and "login" in response["Location"]
