@@ -27,7 +27,7 @@ from hyresadmin.transitions import TransitionRefused, apply_transition
 from hyresadmin.uploads import validate_upload
 
 from . import checks as contract_checks
-from . import notifications
+from . import events, notifications
 from .models import (
     ContractDocument,
     DeliveryChannel,
@@ -363,6 +363,7 @@ def contract_activate(*, actor, contract: RentalContract, today: date | None = N
         send = (not active.is_fot and not active.personal_contact
                 and active.kind != RentalContract.Kind.VACANCY and active.customer_id is not None)
         transaction.on_commit(lambda: _queue_documents(active.pk, send=send))
+        events.send_contract_activated(active.pk)
         for submission in active.submissions.filter(state=Submission.State.ACCEPTED):
             apply_transition(submission, "complete", actor=actor, check_permission=False)
             transaction.on_commit(lambda pk=submission.pk: notifications.submission_completed(pk))

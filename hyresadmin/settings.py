@@ -242,6 +242,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hyresadmin.tasks.clear_expired_sessions",
         "schedule": crontab(hour=4, minute=15),
     },
+    "invoicing-rent-run": {
+        "task": "invoicing.tasks.daily_rent_run",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "invoicing-internal-run": {
+        "task": "invoicing.tasks.daily_internal_run",
+        "schedule": crontab(hour=6, minute=20),
+    },
+    "invoicing-catch-up-first-invoices": {
+        "task": "invoicing.tasks.catch_up_first_invoices",
+        "schedule": crontab(hour=5, minute=40),
+    },
     "contracts-delete-expired-submissions": {
         "task": "contracts.tasks.delete_expired_submissions",
         "schedule": crontab(hour=1, minute=30),
@@ -276,6 +288,22 @@ LOGGING = {
 
 #: The city's bankgiro number, printed on invoices and required of incoming BgMax files.
 BANKGIRO_NUMBER = env.str("BANKGIRO_NUMBER", default="5050-1055")
+#: Invoices over this amount (kronor) are flagged for a check by hand before a run is approved.
+INVOICE_REVIEW_LIMIT = env.int("INVOICE_REVIEW_LIMIT", default=10000)
+#: A contract's invoice that differs from its previous one by more than this share is flagged.
+INVOICE_CHANGE_FLAG_SHARE = env.float("INVOICE_CHANGE_FLAG_SHARE", default=0.10)
+#: The first invoice number; OCR references are built from the number (FACTS.md §4).
+INVOICE_NUMBER_START = env.int("INVOICE_NUMBER_START", default=1000001)
+#: Ledger accounts per kind of invoice line, for the ERP (Agresso) export.
+LEDGER_ACCOUNTS = {
+    "base_rent": env.str("LEDGER_ACCOUNT_RENT", default="3611"),
+    "supplement": env.str("LEDGER_ACCOUNT_SUPPLEMENT", default="3612"),
+    "deduction": env.str("LEDGER_ACCOUNT_DEDUCTION", default="3613"),
+    "one_off": env.str("LEDGER_ACCOUNT_ONE_OFF", default="3619"),
+}
+#: The city's name and organisation number, printed on invoices and in the payment QR code.
+INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Stockholms stad")
+INVOICE_ISSUER_ORG_NUMBER = env.str("INVOICE_ISSUER_ORG_NUMBER", default="212000-0142")
 #: The address of this system, for links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 #: Password of the demo users made by ``seed_demo`` (refused when DEBUG is off).

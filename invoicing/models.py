@@ -1,1 +1,295 @@
-"""Models of the invoicing app (see the package docstring for what it owns)."""
+"""Invoicing runs, invoices with their lines, invoice notes, queued one-off lines, number series.
+
+State machines (the edges and why they exist):
+
+InvoiceRun (one per period and kind)
+  planned  → prepared     every invoice computed and flagged, nothing issued
+  prepared → prepared     prepared again after staff corrected contracts
+  prepared → approved     a staff member reviewed the flags (recorded as approver)
+  approved → issued       every invoice created (resumable: a half-issued run completes)
+  planned/prepared → discarded   the run is not to be issued
+
+Invoice
+  issued → partly_paid → paid              payments (the payments issue)
+  issued/partly_paid → overdue → reminded → at_collection   follow-up (debt_collection)
+  issued/partly_paid/overdue → credited / cancelled / written_off   ledger rules
+
+An issued invoice is never edited: it is credited, cancelled or written off and a new one issued.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import transition
+
+from contracts.models import CollectionCode, DeliveryChannel, RentalContract
+from hyresadmin.fields import MoneyField, StateField
+from hyresadmin.models import Organisation, Person, StatefulModel
+
+
+class RunKind(models.TextChoices):
+    RENT = "rent", _("Rent (external and city-internal contracts)")
+    INTERNAL = "internal", _("Accounting orders (vacancies and internal contracts)")
+
+
+class InvoiceRun(StatefulModel):
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        PREPARED = "prepared", _("Prepared")
+        APPROVED = "approved", _("Approved")
+        ISSUED = "issued", _("Issued")
+        DISCARDED = "discarded", _("Discarded")
+
+    period = models.DateField(_("period"), help_text=_("The month invoiced: its first day."))
+    kind = models.CharField(_("kind"), max_length=16, choices=RunKind.choices)
+    state = StateField(_("state"), choices=State.choices, default=State.PLANNED)
+    prepared_at = models.DateTimeField(_("prepared"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"),
+                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-period", "kind"]
+        verbose_name = _("invoicing run")
+        verbose_name_plural = _("invoicing runs")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "kind"], condition=~Q(state="discarded"),
+                                    name="one_live_run_per_period_and_kind"),
+            models.CheckConstraint(condition=Q(period__day=1), name="run_period_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period:%Y-%m}"
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+    @transition(field=state, source=[State.PLANNED, State.PREPARED], target=State.PREPARED)
+    def prepare(self):
+        pass
+
+    @transition(field=state, source=State.PREPARED, target=State.APPROVED)
+    def approve(self, approver=None):
+        from django.utils import timezone
+
+        self.approved_by = approver
+        self.approved_at = timezone.now()
+
+    @transition(field=state, source=State.APPROVED, target=State.ISSUED)
+    def issue(self):
+        from django.utils import timezone
+
+        self.issued_at = timezone.now()
+
+    @transition(field=state, source=[State.PLANNED, State.PREPARED], target=State.DISCARDED)
+    def discard(self):
+        pass
+
+
+class RunItem(models.Model):
+    """The preview of one invoice in a prepared run, with its flags for review."""
+
+    class Flag(models.TextChoices):
+        OVER_LIMIT = "over_limit", _("Over 10 000 kr: check by hand")
+        PRELIMINARY = "preliminary", _("The contract is preliminary: not invoiced")
+        AMOUNT_CHANGED = "amount_changed", _("Differs from the previous invoice")
+        NO_COLLECTION_CODE = "no_collection_code", _("No collection code")
+        DECEASED = "deceased", _("The customer is deceased")
+        PROTECTED_IDENTITY = "protected_identity", _("Protected identity: delivery handled apart")
+        NO_RENT = "no_rent", _("No rent for the period")
+        ALREADY_INVOICED = "already_invoiced", _("Invoiced since the run was prepared")
+
+    run = models.ForeignKey(InvoiceRun, on_delete=models.CASCADE, related_name="items")
+    contract = models.ForeignKey(RentalContract, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    total = MoneyField(_("total"))
+    lines = models.JSONField(_("lines"), default=list)
+    notes = models.JSONField(_("notes"), default=list)
+    flags = models.JSONField(_("flags"), default=list)
+    included = models.BooleanField(_("to be invoiced"), default=True)
+    invoice = models.OneToOneField("Invoice", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="run_item")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("run item")
+        verbose_name_plural = _("run items")
+        constraints = [models.UniqueConstraint(fields=["run", "contract"], name="one_item_per_contract")]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.contract_id}"
+
+    def flag_labels(self) -> list[str]:
+        labels = dict(self.Flag.choices)
+        return [str(labels.get(f, f)) for f in self.flags]
+
+
+class Invoice(StatefulModel):
+    """A rent invoice to a customer (hyresavi) or an accounting order to an organisation."""
+
+    class DocumentType(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        ACCOUNTING_ORDER = "accounting_order", _("Accounting order")
+
+    class State(models.TextChoices):
+        ISSUED = "issued", _("Unpaid")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
+        PAID = "paid", _("Paid")
+        OVERDUE = "overdue", _("Overdue")
+        REMINDED = "reminded", _("Reminded")
+        AT_COLLECTION = "at_collection", _("At collection")
+        CREDITED = "credited", _("Credited")
+        CANCELLED = "cancelled", _("Cancelled")
+        WRITTEN_OFF = "written_off", _("Written off")
+
+    OPEN_STATES = (State.ISSUED, State.PARTLY_PAID, State.OVERDUE, State.REMINDED, State.AT_COLLECTION)
+
+    number = models.BigIntegerField(_("invoice number"), unique=True)
+    ocr_reference = models.CharField(_("OCR reference"), max_length=25, unique=True)
+    document_type = models.CharField(_("document"), max_length=20, choices=DocumentType.choices,
+                                     default=DocumentType.INVOICE)
+    kind = models.CharField(_("kind"), max_length=16, choices=RunKind.choices)
+    state = StateField(_("state"), choices=State.choices, default=State.ISSUED)
+    run = models.ForeignKey(InvoiceRun, on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="invoices")
+    contract = models.ForeignKey(RentalContract, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="invoices")
+    customer = models.ForeignKey(Person, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="invoices")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"),
+                                     on_delete=models.PROTECT, related_name="invoices")
+    collection_code = models.ForeignKey(CollectionCode, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+")
+    delivery_channel = models.CharField(_("delivery channel"), max_length=20,
+                                        choices=DeliveryChannel.choices, default=DeliveryChannel.POST)
+    period = models.DateField(_("period"))
+    issue_date = models.DateField(_("invoice date"))
+    due_date = models.DateField(_("due date"), db_index=True)
+    total = MoneyField(_("total"))
+    balance = MoneyField(_("balance"), help_text=_("Total less payments and credits."))
+    is_pro_rata = models.BooleanField(_("part of a month"), default=False)
+    notes = models.TextField(_("invoice notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period", "-number"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "period", "kind"],
+                                    condition=Q(contract__isnull=False),
+                                    name="one_invoice_per_contract_period_kind"),
+            models.CheckConstraint(condition=Q(period__day=1), name="invoice_period_first_of_month"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="invoice_balance_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "period"]),
+            models.Index(fields=["state", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}"
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    # Transitions used by payments and follow-up (later issues).
+    @transition(field=state, source=[State.ISSUED, State.OVERDUE, State.REMINDED], target=State.PARTLY_PAID)
+    def register_part_payment(self):
+        pass
+
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_PAID, State.OVERDUE, State.REMINDED,
+                                     State.AT_COLLECTION], target=State.PAID)
+    def register_full_payment(self):
+        pass
+
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_PAID], target=State.OVERDUE)
+    def mark_overdue(self):
+        pass
+
+
+class InvoiceLine(models.Model):
+    class Kind(models.TextChoices):
+        BASE_RENT = "base_rent", _("Base rent")
+        SUPPLEMENT = "supplement", _("Rent supplement")
+        DEDUCTION = "deduction", _("Deduction")
+        ONE_OFF = "one_off", _("One-off")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    amount = MoneyField(_("amount"))
+    account = models.CharField(_("account"), max_length=10)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount}"
+
+
+class InvoiceNote(models.Model):
+    """Avispecifikation: a text printed on a contract's next N invoices (e.g. a rent change)."""
+
+    contract = models.ForeignKey(RentalContract, on_delete=models.CASCADE, related_name="invoice_notes")
+    text = models.CharField(_("text"), max_length=300)
+    first_period = models.DateField(_("from period"))
+    invoices_remaining = models.PositiveSmallIntegerField(_("invoices left"), default=2)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_period", "id"]
+        verbose_name = _("invoice note")
+        verbose_name_plural = _("invoice notes")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PendingLine(models.Model):
+    """A one-off line queued for a contract's invoice of a period (a reduction, a correction)."""
+
+    contract = models.ForeignKey(RentalContract, on_delete=models.CASCADE, related_name="pending_lines")
+    period = models.DateField(_("period"))
+    description = models.CharField(_("description"), max_length=200)
+    amount = MoneyField(_("amount"), help_text=_("Negative for a reduction."))
+    invoice = models.ForeignKey(Invoice, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["period", "id"]
+        verbose_name = _("queued line")
+        verbose_name_plural = _("queued lines")
+        constraints = [models.CheckConstraint(condition=Q(period__day=1), name="pending_period_first")]
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount}"
+
+
+class NumberSeries(models.Model):
+    """The invoice number series: numbers are taken in blocks under a row lock."""
+
+    name = models.CharField(max_length=32, unique=True)
+    next_number = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,17 @@
+"""Domain events the contracts app sends, after commit, for higher apps to act on.
+
+``contract_activated(contract_id)``: a contract became active (invoicing issues its first invoice).
+Receivers call their own app's services. A daily job in the receiving app also finds what an event
+missed, so a lost event delays work but never loses it.
+"""
+
+from django.db import transaction
+from django.dispatch import Signal
+
+contract_activated = Signal()
+
+
+def send_contract_activated(contract_id: int) -> None:
+    from .models import RentalContract
+
+    transaction.on_commit(lambda: contract_activated.send(sender=RentalContract, contract_id=contract_id))

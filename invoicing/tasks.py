@@ -1,0 +1,111 @@
+"""Invoicing's Celery tasks: thin wrappers over services, idempotent per period, safe to retry.
+
+Beat fires each daily; ``schedule`` decides whether today is the day:
+- prepare the rent run five working days before its issue day;
+- issue the rent run on its issue day (2nd working day) if approved; otherwise alert the staff;
+- the accounting orders (internal run) on the second-to-last working day of the month;
+- catch up first invoices that an activation event missed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from contracts.models import RentalContract
+from hyresadmin.jobs import run_once
+from hyresadmin.models import Organisation
+
+from . import schedule, services
+from .models import InvoiceRun, RunKind
+
+logger = logging.getLogger(__name__)
+JOB = "invoicing"
+
+
+@shared_task(name="invoicing.tasks.issue_first_invoice", acks_late=True)
+def issue_first_invoice(contract_id: int) -> int:
+    return len(services.invoice_first_for_contract(contract_id=contract_id))
+
+
+def _staff_addresses() -> list[str]:
+    return list(Organisation.objects.filter(kind=Organisation.Kind.SERVICE)
+                .exclude(shared_mailbox_email="").values_list("shared_mailbox_email", flat=True))
+
+
+@shared_task(name="invoicing.tasks.daily_rent_run", acks_late=True)
+def daily_rent_run() -> dict:
+    """Prepare or issue the rent run whose day is today; alert staff if it is not approved in time."""
+    today = timezone.localdate()
+    done = {}
+    for period in schedule.rent_periods_near(today):
+        label = f"{period:%Y-%m}"
+        if today == schedule.rent_prepare_day(period):
+            run = services.run_for(period=period, kind=RunKind.RENT)
+            if run.state == InvoiceRun.State.PLANNED:
+                ran = run_once(job="invoicing.prepare_rent", period=label,
+                               func=lambda r=run: {"run": services.run_prepare(run=r, actor=JOB).pk})
+                done[label] = "prepared" if ran else "already prepared"
+        if today == schedule.rent_issue_day(period):
+            run = services.run_for(period=period, kind=RunKind.RENT)
+            if run.state == InvoiceRun.State.APPROVED:
+                ran = run_once(job="invoicing.issue_rent", period=label,
+                               func=lambda r=run: {"issued": services.run_issue(run=r, actor=JOB).summary})
+                done[label] = "issued" if ran else "already issued"
+            elif run.state != InvoiceRun.State.ISSUED:
+                ran = run_once(job="invoicing.alert_not_approved", period=label,
+                               func=lambda p=label, s=run.state: _alert_not_approved(p, s))
+                done[label] = "alerted" if ran else "already alerted"
+    return done
+
+
+def _alert_not_approved(period_label: str, state: str) -> dict:
+    recipients = _staff_addresses()
+    with override("sv"):
+        subject = _("The rent run for %(period)s is not approved") % {"period": period_label}
+        body = _("Today is the day the rent invoices for %(period)s are issued, but the run is "
+                 "%(state)s. Review and approve it in the admin; it is issued as soon as it is "
+                 "approved and the job runs again.") % {"period": period_label, "state": state}
+    if recipients:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    logger.warning("rent run %s not approved on its issue day", period_label)
+    return {"alerted": len(recipients)}
+
+
+@shared_task(name="invoicing.tasks.daily_internal_run", acks_late=True)
+def daily_internal_run() -> dict | None:
+    """On the second-to-last working day: accounting orders for this month's vacancies and internal
+    contracts, prepared, approved by the system and issued (they charge administrations, not people)."""
+    today = timezone.localdate()
+    period = today.replace(day=1)
+    if today != schedule.internal_issue_day(period):
+        return None
+
+    def work():
+        run = services.run_for(period=period, kind=RunKind.INTERNAL)
+        if run.state == InvoiceRun.State.PLANNED:
+            run = services.run_prepare(run=run, actor=JOB)
+        if run.state == InvoiceRun.State.PREPARED:
+            run = services.run_approve(run=run, actor=JOB)
+        if run.state == InvoiceRun.State.APPROVED:
+            run = services.run_issue(run=run, actor=JOB)
+        return {"run": run.pk, "state": run.state}
+
+    done = run_once(job="invoicing.internal_run", period=f"{period:%Y-%m}", func=work)
+    return done.result if done else None
+
+
+@shared_task(name="invoicing.tasks.catch_up_first_invoices", acks_late=True)
+def catch_up_first_invoices() -> int:
+    """Daily: first invoices for contracts activated lately, in case an activation event was lost."""
+    since = timezone.now() - timedelta(days=62)
+    ids = RentalContract.objects.filter(state__in=RentalContract.CURRENT_STATES,
+                                        activated_at__gte=since).values_list("pk", flat=True)
+    return sum(len(services.invoice_first_for_contract(contract_id=pk)) for pk in ids)
