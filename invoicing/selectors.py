@@ -1,0 +1,41 @@
+"""Read queries of invoicing, scoped by what the user may see.
+
+Staff see everything; a district officer their own administration's invoices (not the runs); a
+citizen their own invoices and those of the persons they represent with the right to see invoices.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from hyresadmin import permissions
+
+from .models import Invoice, InvoiceRun
+
+
+def invoices_visible_to(user) -> QuerySet[Invoice]:
+    qs = Invoice.objects.select_related("customer", "organisation", "contract", "contract__rental_object")
+    if permissions.is_service_staff(user):
+        return qs
+    if permissions.is_district_officer(user):
+        return qs.filter(organisation_id=user.organisation_id)
+    if permissions.is_citizen(user):
+        return qs.filter(customer_id__in=permissions.citizen_person_ids(user),
+                         document_type=Invoice.DocumentType.INVOICE)
+    return qs.none()
+
+
+def runs_visible_to(user) -> QuerySet[InvoiceRun]:
+    if permissions.is_service_staff(user):
+        return InvoiceRun.objects.select_related("approved_by")
+    return InvoiceRun.objects.none()
+
+
+def citizen_status(invoice: Invoice, today=None) -> str:
+    """The plain status a citizen reads: obetald, delvis betald, betald, förfallen (and the rest)."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    if invoice.state in (Invoice.State.ISSUED, Invoice.State.PARTLY_PAID) and invoice.due_date < today:
+        return Invoice.State.OVERDUE
+    return invoice.state
