@@ -506,6 +506,12 @@ def contract_render_documents(*, contract_id: int, send: bool = False) -> dict:
     contract = (RentalContract.objects.select_related("customer", "rental_object", "organisation",
                                                      "collection_code").get(pk=contract_id))
     pdf = documents.contract_pdf(contract)
+    # A generated document is replaced by its new rendering; signed originals are never touched.
+    previous = list(contract.documents.filter(kind__in=[ContractDocument.Kind.CONTRACT,
+                                                        ContractDocument.Kind.SUPPLEMENTARY_AGREEMENT]))
+    for document in previous:
+        document.file.delete(save=False)
+        document.delete()
     contract_store_pdf(contract=contract, kind=ContractDocument.Kind.CONTRACT, pdf=pdf,
                        filename=f"hyresavtal-{contract.number}.pdf")
     agreements = 0
