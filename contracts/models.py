@@ -289,8 +289,8 @@ class SubmissionRentLine(models.Model):
 
     class Meta:
         ordering = ["id"]
-        verbose_name = _("rent line")
-        verbose_name_plural = _("rent lines")
+        verbose_name = _("submitted rent line")
+        verbose_name_plural = _("submitted rent lines")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} kr"
