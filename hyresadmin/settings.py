@@ -195,6 +195,9 @@ SPECTACULAR_SETTINGS = {
         "ContractKindEnum": "contracts.models.RentalContract.Kind",
         "RentLineKindEnum": "contracts.models.RentLineKind",
         "ContractDocumentKindEnum": "contracts.models.ContractDocument.Kind",
+        "RunKindEnum": "invoicing.models.RunKind",
+        "InvoiceLineKindEnum": "invoicing.models.InvoiceLine.Kind",
+        "InvoiceStateEnum": "invoicing.models.Invoice.State",
     },
 }
 
@@ -253,6 +256,10 @@ CELERY_BEAT_SCHEDULE = {
     "invoicing-catch-up-first-invoices": {
         "task": "invoicing.tasks.catch_up_first_invoices",
         "schedule": crontab(hour=5, minute=40),
+    },
+    "invoicing-quarterly-report": {
+        "task": "invoicing.tasks.quarterly_invoicing_report",
+        "schedule": crontab(hour=6, minute=40),
     },
     "contracts-delete-expired-submissions": {
         "task": "contracts.tasks.delete_expired_submissions",

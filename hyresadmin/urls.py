@@ -12,9 +12,10 @@ from rest_framework.routers import DefaultRouter
 from contracts import api as contracts_api
 from hyresadmin import api as kernel_api
 from hyresadmin import views
+from invoicing import api as invoicing_api
 
 router = DefaultRouter()
-for module in (kernel_api, contracts_api):
+for module in (kernel_api, contracts_api, invoicing_api):
     module.register(router)
 
 portal_patterns = (
@@ -51,6 +52,7 @@ urlpatterns = [
     path("forvaltning/", include("contracts.urls")),
     path("mina-sidor/", include(citizen_patterns)),
     path("mina-sidor/", include("contracts.citizen_urls")),
+    path("mina-sidor/", include("invoicing.citizen_urls")),
     path("mina-sidor/oidc/", include("mozilla_django_oidc.urls")),
     path("logout/", views.logout_view, name="logout"),
     path("api/v1/", include(api_patterns)),

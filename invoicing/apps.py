@@ -10,3 +10,49 @@ class InvoicingConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+        _register_queues()
+        _register_role_permissions()
+        _register_citizen_links()
+
+
+def _register_citizen_links():
+    """The citizen view's start page links to the invoice pages."""
+    from hyresadmin import navigation
+
+    navigation.register(navigation.CITIZEN, _("My invoices"), "invoicing_citizen:invoice_list",
+                        order=10, description=_("What to pay and when, with the OCR reference, and "
+                                                "whether it is paid."))
+
+
+def _register_queues():
+    """The runs waiting for staff on the admin index ("Mitt arbete"), due on their issue day."""
+    from hyresadmin import queues
+
+    from . import selectors
+
+    queues.register(queues.Queue(
+        key="invoice_runs", label=_("Invoicing runs to approve or issue"),
+        open_items=selectors.runs_to_review, due_field="issue_day",
+        admin_url="admin:invoicing_invoicerun_changelist", order=20,
+    ))
+
+
+#: The admin's model permissions of the back-office roles on the invoicing models. Issued invoices
+#: are never changed in the admin (they are credited or cancelled); notes and queued lines are added.
+STAFF_PERMISSIONS = {
+    "invoicing.invoicerun": ("view", "add", "change"),
+    "invoicing.runitem": ("view",),
+    "invoicing.invoice": ("view",),
+    "invoicing.invoiceline": ("view",),
+    "invoicing.invoicenote": ("view", "add"),
+    "invoicing.pendingline": ("view", "add"),
+    "invoicing.reportfile": ("view",),
+}
+
+
+def _register_role_permissions():
+    from hyresadmin import permissions, roles
+
+    for model, actions in STAFF_PERMISSIONS.items():
+        roles.register(permissions.SERVICE_STAFF, model, actions)
+        roles.register(permissions.SERVICE_ADMIN, model, actions)

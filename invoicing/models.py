@@ -131,6 +131,10 @@ class RunItem(models.Model):
         return [str(labels.get(f, f)) for f in self.flags]
 
 
+def _invoice_pdf_path(instance, filename):
+    return f"invoices/{instance.period:%Y-%m}/{filename}"
+
+
 class Invoice(StatefulModel):
     """A rent invoice to a customer (hyresavi) or an accounting order to an organisation."""
 
@@ -177,6 +181,13 @@ class Invoice(StatefulModel):
     is_pro_rata = models.BooleanField(_("part of a month"), default=False)
     notes = models.TextField(_("invoice notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The rendered PDF (``documents.get_or_render_invoice_pdf``), kept with its checksum. ``pdf_key``
+    # is a checksum of what may change after issue (the recipient's address, what is left to pay):
+    # when it no longer matches, the PDF is rendered afresh.
+    pdf = models.FileField(_("PDF"), upload_to=_invoice_pdf_path, blank=True)
+    pdf_sha256 = models.CharField(_("PDF checksum (SHA-256)"), max_length=64, blank=True)
+    pdf_key = models.CharField(max_length=64, blank=True, editable=False)
+    pdf_rendered_at = models.DateTimeField(_("PDF rendered"), null=True, blank=True)
 
     class Meta:
         ordering = ["-period", "-number"]
@@ -293,3 +304,31 @@ class NumberSeries(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def _report_path(instance, filename):
+    return f"reports/{instance.kind}/{filename}"
+
+
+class ReportFile(models.Model):
+    """A report made by a job, kept for staff to download (e.g. the quarterly proof of invoicing)."""
+
+    class Kind(models.TextChoices):
+        QUARTERLY_INVOICING = "quarterly_invoicing", _("Quarterly proof of invoicing")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    period = models.CharField(_("period"), max_length=16, help_text=_("E.g. 2026-Q3."))
+    file = models.FileField(_("file"), upload_to=_report_path)
+    content_type = models.CharField(_("content type"), max_length=50, default="text/csv")
+    sha256 = models.CharField(max_length=64)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [models.UniqueConstraint(fields=["kind", "period"], name="one_report_per_kind_and_period")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period}"

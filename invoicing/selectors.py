@@ -31,6 +31,26 @@ def runs_visible_to(user) -> QuerySet[InvoiceRun]:
     return InvoiceRun.objects.none()
 
 
+def run_issue_day(period, kind: str):
+    """The day a run of ``kind`` for ``period`` is issued: the staff's deadline for approving it."""
+    from . import schedule
+    from .models import RunKind
+
+    return schedule.rent_issue_day(period) if kind == RunKind.RENT else schedule.internal_issue_day(period)
+
+
+def runs_to_review(user) -> QuerySet[InvoiceRun]:
+    """The "my work" queue of runs: prepared (to review and approve) or approved (to issue), each
+    annotated with ``issue_day``, its deadline. Open runs are few: one query finds them, and their
+    issue days (from the calendar, not the database) are attached as a CASE over their ids."""
+    from django.db.models import Case, DateField, Value, When
+
+    runs = runs_visible_to(user).filter(state__in=[InvoiceRun.State.PREPARED, InvoiceRun.State.APPROVED])
+    whens = [When(pk=pk, then=Value(run_issue_day(period, kind)))
+             for pk, period, kind in runs.values_list("pk", "period", "kind")]
+    return runs.annotate(issue_day=Case(*whens, default=Value(None), output_field=DateField()))
+
+
 def citizen_status(invoice: Invoice, today=None) -> str:
     """The plain status a citizen reads: obetald, delvis betald, betald, förfallen (and the rest)."""
     from django.utils import timezone

@@ -32,6 +32,7 @@ from .models import (
     InvoiceRun,
     NumberSeries,
     PendingLine,
+    ReportFile,
     RunItem,
     RunKind,
 )
@@ -222,7 +223,10 @@ def run_approve(*, run: InvoiceRun, actor) -> InvoiceRun:
 
 
 def run_discard(*, run: InvoiceRun, actor, reason: str = "") -> InvoiceRun:
-    return apply_transition(run, "discard", actor=actor, reason=reason)
+    """Discard a planned or prepared run; why is required and recorded in the audit trail."""
+    if not reason.strip():
+        raise TransitionRefused(_("Give the reason the run is discarded."))
+    return apply_transition(run, "discard", actor=actor, reason=reason.strip())
 
 
 def _chunks(queryset, size):
@@ -309,9 +313,12 @@ def run_issue(*, run: InvoiceRun, actor, chunk_size: int = CHUNK) -> InvoiceRun:
                 for number, item in zip(numbers, chunk, strict=True)
             ]
             created = _save_invoices(invoices, [item.lines for item in chunk])
-            for item, invoice in zip(chunk, created, strict=True):
-                item.invoice = invoice
-            RunItem.objects.bulk_update(chunk, ["invoice"], batch_size=CHUNK)
+            # Link each item to its new invoice in one UPDATE with a subquery on the unique (contract,
+            # period, kind): bulk_update's 2 000-branch CASE cost ~0.4 s of SQL and as much Python a chunk.
+            RunItem.objects.filter(run=run, invoice__isnull=True,
+                                   contract_id__in=[i.contract_id for i in chunk]).update(
+                invoice=Subquery(Invoice.objects.filter(contract_id=OuterRef("contract_id"), period=run.period,
+                                                        kind=run.kind).values("pk")[:1]))
             InvoiceNote.objects.filter(contract_id__in=[i.contract_id for i in chunk],
                                        first_period__lte=run.period, invoices_remaining__gt=0
                                        ).update(invoices_remaining=F("invoices_remaining") - 1)
@@ -405,3 +412,85 @@ def pending_line_add(*, actor, contract: RentalContract, period: date, descripti
     audit.record(AuditEvent.Type.UPDATE, actor=actor, subject=contract,
                  changes={"queued_line": [None, f"{description} {amount}"]})
     return line
+
+
+# --- Documents and files -----------------------------------------------------------------------------
+
+
+def invoice_store_pdf(*, invoice: Invoice, pdf: bytes, key: str) -> bytes:
+    """Store a rendered invoice PDF on the invoice with its SHA-256 and the key of its inputs (called
+    by ``documents.get_or_render_invoice_pdf``). Returns the PDF now stored: when another worker stored
+    one for the same key meanwhile, that one (so that every caller serves the same bytes)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from .documents import stored_pdf
+
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        theirs = stored_pdf(locked, key=key)
+        if theirs is not None:
+            return theirs
+        storage = locked.pdf.storage
+        old_name = locked.pdf.name
+        prefix = "bokforingsorder" if locked.document_type == Invoice.DocumentType.ACCOUNTING_ORDER else "faktura"
+        name = storage.save(locked.pdf.field.generate_filename(locked, f"{prefix}-{locked.number}.pdf"),
+                            ContentFile(pdf))
+        Invoice.objects.filter(pk=locked.pk).update(
+            pdf=name, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_key=key,
+            pdf_rendered_at=timezone.now())
+        if old_name and old_name != name:
+            transaction.on_commit(lambda: storage.delete(old_name))
+    return pdf
+
+
+EXPORTS = ("print", "ledger")
+
+
+def run_export(*, actor, run: InvoiceRun, which: str) -> tuple[str, bytes]:
+    """The print vendor's file (``which="print"``) or the ledger export (``"ledger"``) of an issued run,
+    as (file name, bytes). The export of personal data is recorded in the audit trail."""
+    from . import exports
+
+    if which not in EXPORTS:
+        raise ValueError(f"which must be one of {EXPORTS}, got {which!r}.")
+    run = InvoiceRun.objects.get(pk=run.pk)
+    if run.state != InvoiceRun.State.ISSUED:
+        raise TransitionRefused(_("Only an issued run has files to download."))
+    if which == "print":
+        built = exports.build_print_vendor_file(run)
+        filename = f"tryckfil-{run.kind}-{run.period:%Y-%m}.csv"
+        what = _("Print vendor file of run %(run)s") % {"run": run}
+    else:
+        built = exports.build_ledger_file(run)
+        filename = f"agresso-{run.kind}-{run.period:%Y-%m}.csv"
+        what = _("Ledger export of run %(run)s") % {"run": run}
+    audit.record_export(actor=actor, what=what, count=built.rows, subject=run)
+    return filename, built.content
+
+
+def quarterly_report_store(*, quarter_start: date) -> ReportFile:
+    """Make the quarterly proof of invoicing and keep it for staff to download (made again, it replaces
+    the earlier file of the same quarter)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from . import reports
+
+    report = reports.quarterly_invoicing_report(quarter_start=quarter_start)
+    content = reports.report_csv(report)
+    with transaction.atomic():
+        stored, _created = ReportFile.objects.select_for_update().get_or_create(
+            kind=ReportFile.Kind.QUARTERLY_INVOICING, period=report.period,
+            defaults={"sha256": ""})
+        old_name = stored.file.name
+        stored.file.save(f"fakturering-{report.period}.csv", ContentFile(content), save=False)
+        stored.sha256 = hashlib.sha256(content).hexdigest()
+        stored.summary = report.counts
+        stored.save()
+        if old_name and old_name != stored.file.name:
+            storage = stored.file.storage
+            transaction.on_commit(lambda: storage.delete(old_name))
+    return stored

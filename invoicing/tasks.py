@@ -4,7 +4,8 @@ Beat fires each daily; ``schedule`` decides whether today is the day:
 - prepare the rent run five working days before its issue day;
 - issue the rent run on its issue day (2nd working day) if approved; otherwise alert the staff;
 - the accounting orders (internal run) on the second-to-last working day of the month;
-- catch up first invoices that an activation event missed.
+- catch up first invoices that an activation event missed;
+- the quarterly proof that every contract was invoiced, on the first working day of each quarter.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from contracts.models import RentalContract
-from hyresadmin.jobs import run_once
+from hyresadmin.jobs import periodic_job, run_once
 from hyresadmin.models import Organisation
 
 from . import schedule, services
@@ -63,6 +64,14 @@ def daily_rent_run() -> dict:
                 ran = run_once(job="invoicing.alert_not_approved", period=label,
                                func=lambda p=label, s=run.state: _alert_not_approved(p, s))
                 done[label] = "alerted" if ran else "already alerted"
+        elif schedule.rent_issue_day(period) < today < period:
+            # Approved after the alert: issued the next time the job runs, before the month begins.
+            late = InvoiceRun.objects.filter(period=period, kind=RunKind.RENT,
+                                             state=InvoiceRun.State.APPROVED).first()
+            if late is not None:
+                ran = run_once(job="invoicing.issue_rent", period=label,
+                               func=lambda r=late: {"issued": services.run_issue(run=r, actor=JOB).summary})
+                done[label] = "issued" if ran else "already issued"
     return done
 
 
@@ -109,3 +118,50 @@ def catch_up_first_invoices() -> int:
     ids = RentalContract.objects.filter(state__in=RentalContract.CURRENT_STATES,
                                         activated_at__gte=since).values_list("pk", flat=True)
     return sum(len(services.invoice_first_for_contract(contract_id=pk)) for pk in ids)
+
+
+# --- Documents and reports ---------------------------------------------------------------------------
+
+
+@shared_task(name="invoicing.tasks.render_invoice_pdf", acks_late=True)
+def render_invoice_pdf(invoice_id: int) -> dict:
+    """Render and store an invoice's PDF (for batches); does nothing when the stored one is current."""
+    from . import documents
+    from .models import Invoice
+
+    invoice = Invoice.objects.get(pk=invoice_id)
+    documents.get_or_render_invoice_pdf(invoice)
+    invoice.refresh_from_db(fields=["pdf_sha256"])
+    return {"invoice": invoice_id, "sha256": invoice.pdf_sha256}
+
+
+@periodic_job("invoicing.quarterly_report")
+def _quarterly_report(period: str) -> dict:
+    from . import reports
+
+    stored = services.quarterly_report_store(quarter_start=reports.parse_quarter(period))
+    recipients = _staff_addresses()
+    with override("sv"):
+        subject = _("The quarterly invoicing report for %(period)s is ready") % {"period": period}
+        body = _("The report that proves every contract was invoiced in %(period)s is ready: "
+                 "%(contracts)s contracts, %(months)s contract months, %(exceptions)s exceptions. "
+                 "Download it in the admin, under Invoicing, Reports.") % {
+            "period": period, "contracts": stored.summary["contracts"],
+            "months": stored.summary["months"], "exceptions": stored.summary["exceptions"]}
+    if recipients:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return {"report": stored.pk, **stored.summary, "mailed": len(recipients)}
+
+
+@shared_task(name="invoicing.tasks.quarterly_invoicing_report", acks_late=True)
+def quarterly_invoicing_report() -> dict | None:
+    """Daily; acts on the first working day of January, April, July and October: the proof that every
+    contract was invoiced in the quarter just ended, stored for staff and announced to their mailbox."""
+    from . import reports
+
+    today = timezone.localdate()
+    if not reports.is_report_day(today):
+        return None
+    period = reports.quarter_label(reports.quarter_to_report(today))
+    done = run_once(job="invoicing.quarterly_report", period=period, func=lambda: _quarterly_report(period))
+    return done.result if done else None

@@ -28,7 +28,9 @@ class LandlordFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("organisation_number",)
 
     name = factory.Sequence(lambda n: f"Fastighets AB {n}")
-    organisation_number = factory.Sequence(lambda n: f"556{n:03d}-{n % 10000:04d}")
+    # 11 characters always (the column is 11): past 10 000 landlords in one test session, numbers repeat
+    # and django_get_or_create reuses the landlord.
+    organisation_number = factory.Sequence(lambda n: f"556{n // 10000 % 1000:03d}-{n % 10000:04d}")
     is_city_owned = False
 
 

@@ -1,0 +1,213 @@
+"""The invoicing API: invoicing runs (``/api/v1/invoice-runs/``) and invoices (``/api/v1/invoices/``)
+with the invoice PDF. Read only.
+
+Thin, like every door: every queryset comes from ``invoicing.selectors``, so a list never shows what
+the user may not see and an invoice outside the user's scope answers 404 — its detail and its PDF
+alike, exactly as if it did not exist. Service staff see every run and invoice; a district officer
+their own administration's invoices (not the runs); a citizen their own invoices and those of whom
+they represent with the right to see invoices. Fetching a PDF is recorded in the audit trail as an
+export. Lists run a constant number of queries however long they are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, renderers, serializers
+from rest_framework.decorators import action
+
+from contracts.api import CITIZEN, NOT_FOUND, OFFICER, STAFF, RoleScopedViewSet
+from hyresadmin import audit
+
+from . import periods, selectors
+from .models import Invoice, InvoiceLine, InvoiceRun, RunKind
+
+FORBIDDEN = OpenApiResponse(description="The user's role may not use this endpoint.")
+
+
+# --- Query parameters ------------------------------------------------------------------------------
+
+_PERIOD = re.compile(r"^\d{4}-\d{2}$")
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-12"})
+class PeriodField(serializers.Field):
+    """A month written ``YYYY-MM``; its value is the month's first day."""
+
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, for example 2026-12.")}
+
+    def to_internal_value(self, data) -> date:
+        text = str(data).strip()
+        if not _PERIOD.match(text):
+            self.fail("invalid")
+        try:
+            return periods.parse_period(text)
+        except ValueError:
+            self.fail("invalid")
+
+    def to_representation(self, value: date) -> str:
+        return f"{value:%Y-%m}"
+
+
+class InvoiceRunFilterSerializer(serializers.Serializer):
+    period = PeriodField(required=False, help_text="The month invoiced, YYYY-MM.")
+    kind = serializers.ChoiceField(choices=RunKind.choices, required=False)
+    state = serializers.ChoiceField(choices=InvoiceRun.State.choices, required=False)
+
+
+class InvoiceFilterSerializer(serializers.Serializer):
+    period = PeriodField(required=False, help_text="The month the invoice is for, YYYY-MM.")
+    customer = serializers.IntegerField(required=False, help_text="The customer (person id).")
+    contract = serializers.IntegerField(required=False, help_text="The rental contract (id).")
+    status = serializers.ChoiceField(choices=Invoice.State.choices, required=False,
+                                     help_text="The invoice's state.")
+    run = serializers.IntegerField(required=False, help_text="The invoicing run that issued it (id).")
+
+
+# --- Invoicing runs --------------------------------------------------------------------------------
+
+
+class InvoiceRunSerializer(serializers.ModelSerializer):
+    period = PeriodField(read_only=True, help_text="The month invoiced, YYYY-MM.")
+    approved_by = serializers.CharField(source="approved_by.username", allow_null=True, read_only=True,
+                                        help_text="The staff member who approved the run (username).")
+    summary = serializers.DictField(
+        read_only=True,
+        help_text="Counts and totals: `items`, `included`, `flagged`, `flag_<flag>` per flag, `total` "
+                  "(kronor, as a string) and `already_invoiced` when prepared; `issued` and "
+                  "`issued_total` when issued.",
+    )
+
+    class Meta:
+        model = InvoiceRun
+        fields = ["id", "period", "kind", "state", "summary", "prepared_at", "approved_by",
+                  "approved_at", "issued_at"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[InvoiceRunFilterSerializer],
+                       responses={200: InvoiceRunSerializer(many=True), 400: OpenApiResponse(
+                           description="A bad filter value: `{parameter: [message]}`."), 403: FORBIDDEN}),
+    retrieve=extend_schema(responses={200: InvoiceRunSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
+)
+class InvoiceRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScopedViewSet):
+    """Invoicing runs, newest period first: service staff only. A run is prepared, approved and issued
+    in the admin (or by the scheduled jobs), not through the API."""
+
+    serializer_class = InvoiceRunSerializer
+    read_roles = frozenset({STAFF})
+
+    def get_queryset(self):
+        return selectors.runs_visible_to(self.request.user).order_by("-period", "kind", "-id")
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        params = self.query(InvoiceRunFilterSerializer)
+        for name in ("period", "kind", "state"):
+            if name in params:
+                queryset = queryset.filter(**{name: params[name]})
+        return queryset
+
+
+# --- Invoices --------------------------------------------------------------------------------------
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = ["kind", "description", "amount", "account"]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    period = PeriodField(read_only=True, help_text="The month the invoice is for, YYYY-MM.")
+    status = serializers.ChoiceField(source="state", choices=Invoice.State.choices, read_only=True,
+                                     help_text="The invoice's state.")
+    status_today = serializers.SerializerMethodField(
+        help_text="The status as the customer reads it today: `overdue` also when an unpaid or partly "
+                  "paid invoice is past its due date before the daily job has marked it.")
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "ocr_reference", "document_type", "kind", "period", "issue_date",
+                  "due_date", "total", "balance", "status", "status_today", "customer", "contract",
+                  "organisation", "run", "is_pro_rata", "notes", "lines", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=Invoice.State.choices))
+    def get_status_today(self, obj) -> str:
+        return selectors.citizen_status(obj)
+
+
+class PDFRenderer(renderers.BaseRenderer):
+    """``application/pdf`` for the PDF action (the PDF itself is returned as it is; an error answer
+    asked for as PDF is sent as JSON text)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, default=str).encode()
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[InvoiceFilterSerializer],
+                       responses={200: InvoiceSerializer(many=True), 400: OpenApiResponse(
+                           description="A bad filter value: `{parameter: [message]}`.")}),
+    retrieve=extend_schema(responses={200: InvoiceSerializer, 404: NOT_FOUND}),
+)
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScopedViewSet):
+    """Invoices and accounting orders, newest period first: all for service staff, the own
+    administration's for a district officer, and for a citizen their own invoices (and those of whom
+    they represent with the right to see invoices)."""
+
+    serializer_class = InvoiceSerializer
+    read_roles = frozenset({STAFF, OFFICER, CITIZEN})
+
+    def get_queryset(self):
+        return (selectors.invoices_visible_to(self.request.user)
+                .prefetch_related("lines").order_by("-period", "-number"))
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        params = self.query(InvoiceFilterSerializer)
+        for name, lookup in (("period", "period"), ("customer", "customer_id"),
+                             ("contract", "contract_id"), ("status", "state"), ("run", "run_id")):
+            if name in params:
+                queryset = queryset.filter(**{lookup: params[name]})
+        return queryset
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: NOT_FOUND},
+        description="The invoice as a PDF (hyresavi), rendered once and kept. Fetching it is recorded "
+                    "in the audit trail as an export.",
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer])
+    def pdf(self, request, pk=None):
+        invoice = self.get_object()
+        from .documents import get_or_render_invoice_pdf
+
+        pdf = get_or_render_invoice_pdf(invoice)
+        audit.record_export(actor=request.user, what="invoice PDF (api)", count=1, subject=invoice)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="faktura-{invoice.number}.pdf"'
+        return response
+
+
+def register(router):
+    router.register("invoice-runs", InvoiceRunViewSet, basename="invoice-run")
+    router.register("invoices", InvoiceViewSet, basename="invoice")

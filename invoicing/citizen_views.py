@@ -1,0 +1,83 @@
+"""The citizen's invoices at ``/mina-sidor/fakturor/``: their own and those of the people they represent
+with the right to see invoices (``selectors.invoices_visible_to``). Read only.
+
+Thin, like every door: which invoices a citizen may see and what their status reads as come from
+``selectors``; the invoice PDF is rendered (and cached) by ``documents`` and served only through the
+scoped lookup, so another person's invoice answers 404 and its download is never recorded.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from hyresadmin import audit, permissions
+from hyresadmin.decorators import citizen_required
+
+from . import selectors
+from .models import Invoice
+
+PAGE_SIZE = 20
+
+
+#: How a status is marked beside its words: something to do, or done.
+_TONES = {
+    Invoice.State.OVERDUE: "action",
+    Invoice.State.REMINDED: "action",
+    Invoice.State.AT_COLLECTION: "action",
+    Invoice.State.PAID: "done",
+}
+
+
+def _status(invoice: Invoice, today) -> dict:
+    """The status a citizen reads: its code, its plain Swedish label and how it is marked."""
+    code = selectors.citizen_status(invoice, today)
+    return {"code": code, "label": Invoice.State(code).label, "tone": _TONES.get(code, "")}
+
+
+def _row(invoice: Invoice, today, me_id: int) -> dict:
+    return {"invoice": invoice, "status": _status(invoice, today), "is_mine": invoice.customer_id == me_id}
+
+
+@citizen_required
+def invoice_list(request):
+    invoices = selectors.invoices_visible_to(request.user).order_by("-period", "-number")
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    me_id = request.user.person.pk
+    return render(request, "invoicing/citizen/invoice_list.html", {
+        "page": page,
+        "rows": [_row(invoice, today, me_id) for invoice in page],
+        "represents_others": len(permissions.citizen_person_ids(request.user)) > 1,
+    })
+
+
+@citizen_required
+def invoice_detail(request, pk: int):
+    invoice = get_object_or_404(selectors.invoices_visible_to(request.user).prefetch_related("lines"),
+                                pk=pk)
+    row = _row(invoice, timezone.localdate(), request.user.person.pk)
+    return render(request, "invoicing/citizen/invoice_detail.html", {
+        **row,
+        "lines": list(invoice.lines.all()),
+        "notes": [line for line in invoice.notes.splitlines() if line.strip()],
+        "to_pay": invoice.is_open and invoice.balance > 0,
+        "show_address": invoice.contract_id is not None and (
+            invoice.customer is None or permissions.can_see_address(request.user, invoice.customer)),
+        "bankgiro": settings.BANKGIRO_NUMBER,
+    })
+
+
+@citizen_required
+def invoice_pdf(request, pk: int):
+    invoice = get_object_or_404(selectors.invoices_visible_to(request.user), pk=pk)
+    from .documents import get_or_render_invoice_pdf
+
+    pdf = get_or_render_invoice_pdf(invoice)
+    audit.record_export(actor=request.user, what="invoice PDF (citizen)", count=1, subject=invoice)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="faktura-{invoice.number}.pdf"'
+    return response
