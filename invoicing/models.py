@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import transition
 
 from contracts.models import CollectionCode, DeliveryChannel, RentalContract
@@ -175,7 +176,7 @@ class Invoice(StatefulModel):
                                         choices=DeliveryChannel.choices, default=DeliveryChannel.POST)
     period = models.DateField(_("period"))
     issue_date = models.DateField(_("invoice date"))
-    due_date = models.DateField(_("due date"), db_index=True)
+    due_date = models.DateField(pgettext_lazy("invoice", "due date"), db_index=True)
     total = MoneyField(_("total"))
     balance = MoneyField(_("balance"), help_text=_("Total less payments and credits."))
     is_pro_rata = models.BooleanField(_("part of a month"), default=False)

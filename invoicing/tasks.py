@@ -61,8 +61,9 @@ def daily_rent_run() -> dict:
                                func=lambda r=run: {"issued": services.run_issue(run=r, actor=JOB).summary})
                 done[label] = "issued" if ran else "already issued"
             elif run.state != InvoiceRun.State.ISSUED:
+                state_label = str(run.get_state_display())
                 ran = run_once(job="invoicing.alert_not_approved", period=label,
-                               func=lambda p=label, s=run.state: _alert_not_approved(p, s))
+                               func=lambda p=label, s=state_label: _alert_not_approved(p, s))
                 done[label] = "alerted" if ran else "already alerted"
         elif schedule.rent_issue_day(period) < today < period:
             # Approved after the alert: issued the next time the job runs, before the month begins.
