@@ -19,10 +19,13 @@ from .models import JobRun
 logger = logging.getLogger(__name__)
 
 
-def run_once(*, job: str, period: str, func: Callable[[], dict | None], force: bool = False) -> JobRun | None:
+def run_once(*, job: str, period: str, func: Callable[[], dict | None], force: bool = False,
+             atomic: bool = True) -> JobRun | None:
     """Run ``func`` for (job, period) unless it already succeeded or is running.
 
-    Returns the ``JobRun`` when the function ran, ``None`` when there was nothing to do.
+    Returns the ``JobRun`` when the function ran, ``None`` when there was nothing to do. With
+    ``atomic=False`` the function commits its own steps (a resumable run issued in chunks): if it
+    fails half-way, what it committed stays and running the period again completes it.
     """
     with transaction.atomic():
         try:
@@ -39,7 +42,10 @@ def run_once(*, job: str, period: str, func: Callable[[], dict | None], force: b
             run.rerun()
             run.save()
     try:
-        with transaction.atomic():
+        if atomic:
+            with transaction.atomic():
+                result = func() or {}
+        else:
             result = func() or {}
     except Exception as exc:
         with transaction.atomic():

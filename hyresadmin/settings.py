@@ -299,6 +299,9 @@ BANKGIRO_NUMBER = env.str("BANKGIRO_NUMBER", default="5050-1055")
 INVOICE_REVIEW_LIMIT = env.int("INVOICE_REVIEW_LIMIT", default=10000)
 #: A contract's invoice that differs from its previous one by more than this share is flagged.
 INVOICE_CHANGE_FLAG_SHARE = env.float("INVOICE_CHANGE_FLAG_SHARE", default=0.10)
+#: An invoice issued on or after its rent due date (a first invoice for a month already begun) is
+#: due this many days after it was issued.
+MIN_PAYMENT_DAYS = env.int("MIN_PAYMENT_DAYS", default=10)
 #: The first invoice number; OCR references are built from the number (FACTS.md §4).
 INVOICE_NUMBER_START = env.int("INVOICE_NUMBER_START", default=1000001)
 #: Ledger accounts per kind of invoice line, for the ERP (Agresso) export.

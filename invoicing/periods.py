@@ -7,10 +7,10 @@ before the month it is for (JB 12:20, FACTS.md §6). Part months are charged by 
 from __future__ import annotations
 
 import calendar as std_calendar
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from hyresadmin.calendar import last_working_day_before
+from hyresadmin.calendar import last_working_day_before, next_working_day_on_or_after
 
 CENT = Decimal("0.01")
 
@@ -45,6 +45,21 @@ def parse_period(text: str) -> date:
 def due_date(period: date) -> date:
     """The last working day before the month the rent is for."""
     return last_working_day_before(period)
+
+
+def payment_due(period: date, issue_date: date) -> date:
+    """The due date of an invoice for ``period`` issued on ``issue_date``.
+
+    Rent is due on the last working day before its month. An invoice issued on or after that day (a
+    first invoice for a month already begun) is due ``MIN_PAYMENT_DAYS`` after it was issued, on a
+    working day — never due before the customer could have seen it.
+    """
+    from django.conf import settings
+
+    rule = due_date(period)
+    if rule > issue_date:
+        return rule
+    return next_working_day_on_or_after(issue_date + timedelta(days=settings.MIN_PAYMENT_DAYS))
 
 
 def active_days(period: date, start: date, end: date | None) -> int:

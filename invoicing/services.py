@@ -252,6 +252,7 @@ def allocate_numbers(count: int) -> range:
 
 def _build_invoice(number: int, *, kind, period, contract, customer_id, organisation_id, total, notes,
                    pro_rata, run=None, issue_date=None) -> Invoice:
+    issue_date = issue_date or timezone.localdate()
     document = (Invoice.DocumentType.INVOICE if kind == RunKind.RENT
                 else Invoice.DocumentType.ACCOUNTING_ORDER)
     return Invoice(
@@ -259,7 +260,7 @@ def _build_invoice(number: int, *, kind, period, contract, customer_id, organisa
         run=run, contract=contract, customer_id=customer_id, organisation_id=organisation_id,
         collection_code_id=contract.collection_code_id if contract else None,
         delivery_channel=contract.delivery_channel if contract else "post",
-        period=period, issue_date=issue_date or timezone.localdate(), due_date=periods.due_date(period),
+        period=period, issue_date=issue_date, due_date=periods.payment_due(period, issue_date),
         total=total, balance=total, is_pro_rata=pro_rata, notes="\n".join(notes),
     )
 

@@ -48,7 +48,8 @@ def daily_rent_run() -> dict:
     done = {}
     for period in schedule.rent_periods_near(today):
         label = f"{period:%Y-%m}"
-        if today == schedule.rent_prepare_day(period):
+        if schedule.rent_prepare_day(period) <= today < schedule.rent_issue_day(period):
+            # On its day, or the first day beat runs after it (a missed day is caught up).
             run = services.run_for(period=period, kind=RunKind.RENT)
             if run.state == InvoiceRun.State.PLANNED:
                 ran = run_once(job="invoicing.prepare_rent", period=label,
@@ -57,8 +58,7 @@ def daily_rent_run() -> dict:
         if today == schedule.rent_issue_day(period):
             run = services.run_for(period=period, kind=RunKind.RENT)
             if run.state == InvoiceRun.State.APPROVED:
-                ran = run_once(job="invoicing.issue_rent", period=label,
-                               func=lambda r=run: {"issued": services.run_issue(run=r, actor=JOB).summary})
+                ran = _issue_rent_run(run, label)
                 done[label] = "issued" if ran else "already issued"
             elif run.state != InvoiceRun.State.ISSUED:
                 state_label = str(run.get_state_display())
@@ -70,10 +70,16 @@ def daily_rent_run() -> dict:
             late = InvoiceRun.objects.filter(period=period, kind=RunKind.RENT,
                                              state=InvoiceRun.State.APPROVED).first()
             if late is not None:
-                ran = run_once(job="invoicing.issue_rent", period=label,
-                               func=lambda r=late: {"issued": services.run_issue(run=r, actor=JOB).summary})
+                ran = _issue_rent_run(late, label)
                 done[label] = "issued" if ran else "already issued"
     return done
+
+
+def _issue_rent_run(run: InvoiceRun, label: str):
+    """Issue in committed chunks (not one transaction): a failure half-way keeps what was issued and
+    the next run of the job completes it."""
+    return run_once(job="invoicing.issue_rent", period=label, atomic=False,
+                    func=lambda: {"issued": services.run_issue(run=run, actor=JOB).summary})
 
 
 def _alert_not_approved(period_label: str, state: str) -> dict:
@@ -95,8 +101,8 @@ def daily_internal_run() -> dict | None:
     contracts, prepared, approved by the system and issued (they charge administrations, not people)."""
     today = timezone.localdate()
     period = today.replace(day=1)
-    if today != schedule.internal_issue_day(period):
-        return None
+    if today < schedule.internal_issue_day(period):
+        return None  # after its day it still runs once, so a missed day is caught up
 
     def work():
         run = services.run_for(period=period, kind=RunKind.INTERNAL)
@@ -108,7 +114,7 @@ def daily_internal_run() -> dict | None:
             run = services.run_issue(run=run, actor=JOB)
         return {"run": run.pk, "state": run.state}
 
-    done = run_once(job="invoicing.internal_run", period=f"{period:%Y-%m}", func=work)
+    done = run_once(job="invoicing.internal_run", period=f"{period:%Y-%m}", func=work, atomic=False)
     return done.result if done else None
 
 

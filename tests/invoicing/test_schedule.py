@@ -74,12 +74,11 @@ def _internal_run():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("day", [
-    dt.date(2026, 10, 26),  # Mon before the prepare day
-    dt.date(2026, 10, 28),  # Wed after it
-    dt.date(2026, 10, 31),  # Saturday
-    dt.date(2026, 11, 2),   # the first working day, not the second
-    dt.date(2026, 11, 4),
-    dt.date(2026, 11, 30),  # the last working day, not the second-to-last
+    dt.date(2026, 10, 26),  # before December's prepare day, after November's issue day
+    dt.date(2026, 11, 5),   # after December's issue day (nothing approved to issue late)
+    dt.date(2026, 11, 10),
+    dt.date(2026, 11, 14),  # Saturday
+    dt.date(2026, 11, 24),  # before January's prepare day and November's internal day
 ])
 def test_on_an_ordinary_day_the_jobs_do_nothing(day, district, service_org):
     contract_with_rent(organisation=district)
@@ -194,15 +193,16 @@ def test_accounting_orders_on_the_second_to_last_working_day_only_once(district,
     vacancy = contract_with_rent(organisation=district, kind=RentalContract.Kind.VACANCY, customer=None)
     contract_with_rent(organisation=district)  # a customer contract: not in the internal run
 
-    for day in (dt.date(2026, 12, 28), dt.date(2026, 12, 30)):
-        with at(day):
-            assert _internal_run() is None
+    with at(dt.date(2026, 12, 28)):
+        assert _internal_run() is None
     assert not InvoiceRun.objects.exists()
 
     second_to_last = dt.date(2026, 12, 29)
     with at(second_to_last):
         result = _internal_run()
         assert _internal_run() is None  # once
+    with at(dt.date(2026, 12, 30)):
+        assert _internal_run() is None  # and not again the day after
     run = InvoiceRun.objects.get(kind=RunKind.INTERNAL)
     assert result == {"run": run.pk, "state": InvoiceRun.State.ISSUED}
     assert (run.period, run.approved_by) == (DEC, None)
@@ -212,3 +212,18 @@ def test_accounting_orders_on_the_second_to_last_working_day_only_once(district,
     assert order.issue_date == second_to_last
     assert JobRun.objects.get().job == "invoicing.internal_run"
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_missed_day_is_caught_up(district, service_org):
+    """If beat did not run on the day, the first day it runs after does the work, once."""
+    contract_with_rent(organisation=district, kind=RentalContract.Kind.VACANCY, customer=None)
+    contract_with_rent(organisation=district)
+    with at(dt.date(2026, 12, 30)):  # the 29th was missed
+        assert _internal_run()["state"] == InvoiceRun.State.ISSUED
+        assert _internal_run() is None
+    january = dt.date(2027, 1, 1)
+    missed_prepare = schedule.rent_prepare_day(january)
+    with at(missed_prepare + dt.timedelta(days=1)):
+        _rent_run()
+    assert InvoiceRun.objects.get(kind=RunKind.RENT, period=january).state == InvoiceRun.State.PREPARED
