@@ -126,6 +126,10 @@ def test_staff_prepare_review_correct_approve_and_issue_from_the_admin(staff_cli
     assert _ids(staff_client.get(ITEMS, {"q": normal.customer.personal_number[2:]})) == {
         by_contract[normal.pk]}
 
+    item_page = staff_client.get(f"{ITEMS}{by_contract[big.pk]}/change/")
+    assert item_page.status_code == 200
+    assert str(RunItem.Flag.OVER_LIMIT.label) in item_page.content.decode()
+
     # Correct the contracts, prepare again: the flags are gone.
     big.rent_lines.update(amount=Decimal("6000.00"))
     RentalContract.objects.filter(pk=prelim.pk).update(state=RentalContract.State.ACTIVE)

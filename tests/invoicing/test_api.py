@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from hyresadmin.models import AuditEvent
-from invoicing import services
+from invoicing import periods, services
 from invoicing.models import Invoice, InvoiceRun, RunKind
 from tests.factories import PersonFactory, RepresentativeFactory, UserFactory
 from tests.invoicing.factories import contract_with_rent, issue_rent_run, set_invoice_state
@@ -38,6 +38,14 @@ RUNS, INVOICES = "/api/v1/invoice-runs/", "/api/v1/invoices/"
 def _today():
     with time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=STOCKHOLM), tick=False):
         yield
+
+
+def _issue_in_time(period, staff):
+    """Issue the rent run of ``period`` at the start of the month before, as the schedule does (an
+    invoice issued later than its due date would get a later one)."""
+    before = periods.previous_period(period)
+    with time_machine.travel(dt.datetime(before.year, before.month, 2, 12, tzinfo=STOCKHOLM), tick=False):
+        return issue_rent_run(period=period, actor=staff)
 
 
 def _ids(response) -> set[int]:
@@ -220,7 +228,7 @@ def test_status_today_shows_an_unpaid_invoice_past_its_due_date_as_overdue(clien
                                                                          district):
     paid_contract = contract_with_rent(organisation=district, customer=citizen.person)
     unpaid_contract = contract_with_rent(organisation=district, customer=citizen.person)
-    issue_rent_run(period=OCT, actor=staff)
+    _issue_in_time(OCT, staff)  # due 30 September
     issue_rent_run(period=DEC, actor=staff)
     set_invoice_state(Invoice.objects.get(contract=paid_contract, period=OCT), Invoice.State.PAID,
                       balance=Decimal("0.00"))

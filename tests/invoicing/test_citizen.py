@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from hyresadmin.models import AuditEvent
-from invoicing import services
+from invoicing import periods, services
 from invoicing.models import Invoice
 from tests.factories import PersonFactory, RepresentativeFactory
 from tests.invoicing.factories import contract_with_rent, issue_rent_run, set_invoice_state
@@ -37,6 +37,14 @@ LIST = reverse("invoicing_citizen:invoice_list")
 def _today():
     with time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=STOCKHOLM), tick=False):
         yield
+
+
+def _issue_in_time(period, staff):
+    """Issue the rent run of ``period`` at the start of the month before, as the schedule does (an
+    invoice issued later than its due date would get a later one)."""
+    before = periods.previous_period(period)
+    with time_machine.travel(dt.datetime(before.year, before.month, 2, 12, tzinfo=STOCKHOLM), tick=False):
+        return issue_rent_run(period=period, actor=staff)
 
 
 def _detail(invoice) -> str:
@@ -131,10 +139,11 @@ def test_no_invoices(client, citizen):
 def test_statuses_in_plain_words(client, citizen, staff, district):
     a = contract_with_rent(organisation=district, customer=citizen.person)
     b = contract_with_rent(organisation=district, customer=citizen.person)
-    issue_rent_run(period=OCT, actor=staff)
+    _issue_in_time(OCT, staff)  # due 30 September
     issue_rent_run(period=DEC, actor=staff)
     unpaid = Invoice.objects.get(contract=a, period=DEC)
-    overdue = Invoice.objects.get(contract=a, period=OCT)  # due 30 September, still unpaid
+    overdue = Invoice.objects.get(contract=a, period=OCT)  # still unpaid
+    assert overdue.due_date == dt.date(2026, 9, 30)
     partly = set_invoice_state(Invoice.objects.get(contract=b, period=DEC), Invoice.State.PARTLY_PAID,
                                balance=Decimal("1000.00"))
     paid = set_invoice_state(Invoice.objects.get(contract=b, period=OCT), Invoice.State.PAID,
