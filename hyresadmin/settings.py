@@ -313,6 +313,7 @@ LEDGER_ACCOUNTS = {
 }
 #: The city's name and organisation number, printed on invoices and in the payment QR code.
 INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Stockholms stad")
+#: PROVISIONAL: 212000-0142 is not confirmed from a source (FACTS.md open item 4); set it in production.
 INVOICE_ISSUER_ORG_NUMBER = env.str("INVOICE_ISSUER_ORG_NUMBER", default="212000-0142")
 #: The address of this system, for links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
