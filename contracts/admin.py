@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from hyresadmin import audit, permissions
-from hyresadmin.admin import AuditHistoryMixin
+from hyresadmin.admin import AuditHistoryMixin, ReadOnlyInlineMixin
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.imports import ImportRefused
 from hyresadmin.models import User
@@ -472,21 +472,10 @@ class RentLineInline(admin.TabularInline):
     verbose_name_plural = _("rent lines (saved per rent year)")
 
 
-class ContractDocumentInline(admin.TabularInline):
+class ContractDocumentInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ContractDocument
-    extra = 0
     fields = ("kind", "created_at", "created_by", "download")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")

@@ -17,6 +17,22 @@ from .forms import PersonAdminForm
 from .models import AuditEvent, JobRun, Organisation, Person, Representative, User
 
 
+class ReadOnlyInlineMixin:
+    """An inline that shows rows and never adds, changes or deletes them (issued documents, lines)."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditHistoryMixin:
     """Replaces the admin's "history" page with the object's audit trail."""
 

@@ -35,7 +35,7 @@ from contracts.admin import OVERDUE, TransitionAdminMixin
 from contracts.forms_admin import ReasonForm
 from contracts.selectors import contracts_visible_to
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin
+from hyresadmin.admin import AuditHistoryMixin, ReadOnlyInlineMixin
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.transitions import TransitionRefused
 
@@ -525,21 +525,10 @@ class RunItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # --- Invoices ----------------------------------------------------------------------------------------
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = InvoiceLine
-    extra = 0
     fields = ("kind", "description", "amount", "account")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invoice)
