@@ -89,16 +89,16 @@ def citizen_person_ids(user, *, for_invoices: bool = True) -> list[int]:
     """The ids of the persons a citizen may see: themselves and whom they represent today."""
     if not is_citizen(user):
         return []
-    cached = getattr(user, "_citizen_person_ids", None)
-    if cached is not None:
-        return cached
+    cache = user.__dict__.setdefault("_citizen_person_ids", {})
+    if for_invoices in cache:
+        return cache[for_invoices]
     me = user.person
     today = timezone.localdate()
     reps = me.represents.valid_on(today)
     if for_invoices:
         reps = reps.filter(may_see_invoices=True)
     ids = [me.pk, *reps.values_list("person_id", flat=True)]
-    user._citizen_person_ids = ids
+    cache[for_invoices] = ids
     return ids
 
 

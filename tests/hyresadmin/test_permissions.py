@@ -84,3 +84,14 @@ def test_organisation_q_filters_rows(officer, staff, district, other_district):
     assert Person.objects.filter(permissions.organisation_q(officer, "affiliation")).count() == 1
     assert Person.objects.filter(permissions.organisation_q(staff, "affiliation")).count() == 2
     assert Person.objects.filter(permissions.organisation_q(AnonymousUser(), "affiliation")).count() == 0
+
+
+def test_citizen_scopes_do_not_leak_between_invoice_and_contract_questions(citizen):
+    """Asked first for contracts (all representations), then for invoices (only those with the right
+    to see invoices): each question gets its own answer on the same user object."""
+    me = citizen.person
+    informed_only = RepresentativeFactory(agent=me, may_see_invoices=False).person
+    all_ids = permissions.citizen_person_ids(citizen, for_invoices=False)
+    invoice_ids = permissions.citizen_person_ids(citizen, for_invoices=True)
+    assert informed_only.pk in all_ids
+    assert informed_only.pk not in invoice_ids
