@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contracts', '0002_submission_rent_line_name'),
         ('hyresadmin', '0003_imported_file'),
-        ('invoicing', '0003_payments'),
+        ('invoicing', '0002_invoice_pdf_and_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
