@@ -199,6 +199,7 @@ SPECTACULAR_SETTINGS = {
         "RunKindEnum": "invoicing.models.RunKind",
         "InvoiceLineKindEnum": "invoicing.models.InvoiceLine.Kind",
         "InvoiceStateEnum": "invoicing.models.Invoice.State",
+        "SupportCaseStateEnum": "support.models.SupportCase.State",
     },
 }
 

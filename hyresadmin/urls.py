@@ -13,9 +13,10 @@ from contracts import api as contracts_api
 from hyresadmin import api as kernel_api
 from hyresadmin import views
 from invoicing import api as invoicing_api
+from support import api as support_api
 
 router = DefaultRouter()
-for module in (kernel_api, contracts_api, invoicing_api):
+for module in (kernel_api, contracts_api, invoicing_api, support_api):
     module.register(router)
 
 portal_patterns = (
@@ -50,9 +51,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("forvaltning/", include(portal_patterns)),
     path("forvaltning/", include("contracts.urls")),
+    path("forvaltning/", include("support.portal_urls")),
     path("mina-sidor/", include(citizen_patterns)),
     path("mina-sidor/", include("contracts.citizen_urls")),
     path("mina-sidor/", include("invoicing.citizen_urls")),
+    path("mina-sidor/", include("support.citizen_urls")),
     path("mina-sidor/oidc/", include("mozilla_django_oidc.urls")),
     path("logout/", views.logout_view, name="logout"),
     path("api/v1/", include(api_patterns)),

@@ -333,3 +333,151 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period}"
+
+
+# --- Payments (BgMax) ----------------------------------------------------------------------------------
+#
+# Money in. ``invoicing.payments`` imports a BgMax file into a ``PaymentFile`` with its ``Payment`` rows
+# and matches each payment: ``Allocation`` rows put money on invoices, ``CustomerCredit`` entries keep
+# what is left over as the customer's credit balance (Σ entries), and a credit balance is offset
+# against the customer's open invoices (an ``Allocation`` from a negative ``CustomerCredit`` entry).
+#
+# Invariants (the service keeps them, the tests check them with hypothesis):
+#   Σ allocations of a payment ≤ its amount; for a matched or credited payment
+#   Σ allocations + Σ credit entries from it = its amount;
+#   an invoice's balance = total − Σ allocations to it (never below zero: a database constraint);
+#   Σ payments − Σ deductions of a file = Σ of its deposits.
+
+
+class PaymentFile(models.Model):
+    """One imported BgMax file (its raw bytes are the linked ``ImportedFile``)."""
+
+    imported_file = models.OneToOneField("hyresadmin.ImportedFile", verbose_name=_("imported file"),
+                                         on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="payment_file")
+    bankgiro = models.CharField(_("bankgiro number"), max_length=10)
+    file_timestamp = models.DateTimeField(_("file written"), null=True, blank=True)
+    deposits = models.PositiveIntegerField(_("deposits"), default=0)
+    payments = models.PositiveIntegerField(_("payments"), default=0)
+    deductions = models.PositiveIntegerField(_("deductions"), default=0)
+    total = MoneyField(_("total deposited"), default=0)
+    created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payment file")
+        verbose_name_plural = _("payment files")
+
+    def __str__(self) -> str:
+        return f"BgMax {self.created_at:%Y-%m-%d} ({self.payments})" if self.created_at else "BgMax"
+
+
+class Payment(models.Model):
+    """One payment (TK20) or deduction (TK21) of a BgMax file, and how it was matched."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment")
+        DEDUCTION = "deduction", _("Deduction")
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Matched")
+        UNMATCHED = "unmatched", _("Unmatched")
+        CREDIT = "credit", _("To credit balance")
+
+    file = models.ForeignKey(PaymentFile, verbose_name=_("payment file"), on_delete=models.PROTECT,
+                             related_name="payment_rows")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PAYMENT)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, db_index=True)
+    deposit_serial = models.CharField(_("deposit serial number"), max_length=5, blank=True)
+    line = models.PositiveIntegerField(_("line"))
+    payment_date = models.DateField(_("payment date"))
+    amount = MoneyField(_("amount"))
+    reference = models.CharField(_("reference"), max_length=25, blank=True, db_index=True)
+    reference_code = models.PositiveSmallIntegerField(_("reference code"), default=0)
+    channel = models.CharField(_("payment channel"), max_length=1, blank=True)
+    bgc_serial = models.CharField(_("Bankgirot serial number"), max_length=12, blank=True)
+    payer_bankgiro = models.CharField(_("payer's bankgiro number"), max_length=10, blank=True)
+    payer_name = models.CharField(_("payer's name"), max_length=70, blank=True)
+    payer_address = models.CharField(_("payer's address"), max_length=35, blank=True)
+    payer_postcode = models.CharField(_("payer's postcode"), max_length=9, blank=True)
+    payer_town = models.CharField(_("payer's town"), max_length=35, blank=True)
+    payer_org_number = models.CharField(_("payer's organisation number"), max_length=12, blank=True)
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT,
+                                null=True, blank=True, related_name="payments",
+                                help_text=_("The invoice the reference names, if any."))
+    customer = models.ForeignKey(Person, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="payments")
+    due_date = models.DateField(pgettext_lazy("payment", "due date"), null=True, blank=True,
+                                help_text=_("Unmatched: to be handled by this day (10 working days)."))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-payment_date", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.payment_date} {self.amount} {self.reference}".strip()
+
+
+class CustomerCredit(models.Model):
+    """An entry of a customer's credit balance (Σ entries): positive from a payment, negative when the
+    balance is offset against an invoice (its ``Allocation``) or otherwise used."""
+
+    class Kind(models.TextChoices):
+        SURPLUS = "surplus", _("Paid more than the invoice")
+        PAID_INVOICE = "paid_invoice", _("Paid to an invoice already paid")
+        OFFSET = "offset", _("Offset against an invoice")
+
+    person = models.ForeignKey(Person, verbose_name=_("customer"), on_delete=models.PROTECT,
+                               related_name="credit_entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    amount = MoneyField(_("amount"), help_text=_("Positive adds to the credit balance, negative uses it."))
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT,
+                                null=True, blank=True, related_name="credit_entries")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("credit balance entry")
+        verbose_name_plural = _("credit balance entries")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="credit_entry_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.amount}"
+
+
+class Allocation(models.Model):
+    """Money put on an invoice: from a payment, or from the customer's credit balance."""
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT,
+                                null=True, blank=True, related_name="allocations")
+    credit = models.OneToOneField(CustomerCredit, verbose_name=_("from credit balance"),
+                                  on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="allocation")
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT,
+                                related_name="allocations")
+    amount = MoneyField(_("amount"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False, credit__isnull=True)
+                           | Q(payment__isnull=True, credit__isnull=False)),
+                name="allocation_from_payment_or_credit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.amount}"
