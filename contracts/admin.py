@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from hyresadmin import audit, permissions
-from hyresadmin.admin import AuditHistoryMixin, ReadOnlyInlineMixin
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, ReadOnlyInlineMixin
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.imports import ImportRefused
 from hyresadmin.models import User
@@ -152,35 +152,9 @@ class TransitionAdminMixin:
 # --- The submission queue ------------------------------------------------------------------------------
 
 
-class SubmissionStateFilter(admin.SimpleListFilter):
-    """The open states by default; any one state, or all, on request."""
-
-    title = _("state")
-    parameter_name = "state"
-    OPEN = "open"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [(self.OPEN, _("Open")), *Submission.State.choices, (self.ALL, _("All"))]
-
-    def queryset(self, request, queryset):
-        value = self.value() or self.OPEN
-        if value == self.OPEN:
-            return queryset.filter(state__in=Submission.OPEN_STATES)
-        if value == self.ALL:
-            return queryset
-        if value in Submission.State.values:
-            return queryset.filter(state=value)
-        return queryset.none()
-
-    def choices(self, changelist):
-        current = self.value() or self.OPEN
-        for lookup, title in self.lookup_choices:
-            if lookup == self.OPEN:
-                query_string = changelist.get_query_string(remove=[self.parameter_name])
-            else:
-                query_string = changelist.get_query_string({self.parameter_name: lookup})
-            yield {"selected": current == str(lookup), "query_string": query_string, "display": title}
+class SubmissionStateFilter(OpenStatesFilter):
+    states = Submission.State
+    open_states = Submission.OPEN_STATES
 
 
 class AssigneeFilter(admin.SimpleListFilter):

@@ -17,6 +17,42 @@ from .forms import PersonAdminForm
 from .models import AuditEvent, JobRun, Organisation, Person, Representative, User
 
 
+class OpenStatesFilter(admin.SimpleListFilter):
+    """A queue's state filter: the open states by default; any one state, or all, on request.
+
+    Subclasses set ``states`` (the model's ``State`` choices) and ``open_states``.
+    """
+
+    title = _("state")
+    parameter_name = "state"
+    OPEN = "open"
+    ALL = "all"
+    states: type = None
+    open_states: tuple = ()
+
+    def lookups(self, request, model_admin):
+        return [(self.OPEN, _("Open")), *self.states.choices, (self.ALL, _("All"))]
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.OPEN
+        if value == self.OPEN:
+            return queryset.filter(state__in=self.open_states)
+        if value == self.ALL:
+            return queryset
+        if value in self.states.values:
+            return queryset.filter(state=value)
+        return queryset.none()
+
+    def choices(self, changelist):
+        current = self.value() or self.OPEN
+        for lookup, title in self.lookup_choices:
+            if lookup == self.OPEN:
+                query_string = changelist.get_query_string(remove=[self.parameter_name])
+            else:
+                query_string = changelist.get_query_string({self.parameter_name: lookup})
+            yield {"selected": current == str(lookup), "query_string": query_string, "display": title}
+
+
 class ReadOnlyInlineMixin:
     """An inline that shows rows and never adds, changes or deletes them (issued documents, lines)."""
 

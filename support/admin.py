@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 
 from contracts.admin import OVERDUE, AssigneeFilter, TransitionAdminMixin
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.transitions import TransitionRefused
 from invoicing import selectors as invoicing_selectors
@@ -49,35 +49,9 @@ def _status_label(invoice: Invoice) -> str:
     return Invoice.State(invoicing_selectors.citizen_status(invoice)).label
 
 
-class CaseStateFilter(admin.SimpleListFilter):
-    """The open states by default; any one state, or all, on request."""
-
-    title = _("state")
-    parameter_name = "state"
-    OPEN = "open"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [(self.OPEN, _("Open")), *SupportCase.State.choices, (self.ALL, _("All"))]
-
-    def queryset(self, request, queryset):
-        value = self.value() or self.OPEN
-        if value == self.OPEN:
-            return queryset.filter(state__in=SupportCase.OPEN_STATES)
-        if value == self.ALL:
-            return queryset
-        if value in SupportCase.State.values:
-            return queryset.filter(state=value)
-        return queryset.none()
-
-    def choices(self, changelist):
-        current = self.value() or self.OPEN
-        for lookup, title in self.lookup_choices:
-            if lookup == self.OPEN:
-                query_string = changelist.get_query_string(remove=[self.parameter_name])
-            else:
-                query_string = changelist.get_query_string({self.parameter_name: lookup})
-            yield {"selected": current == str(lookup), "query_string": query_string, "display": title}
+class CaseStateFilter(OpenStatesFilter):
+    states = SupportCase.State
+    open_states = SupportCase.OPEN_STATES
 
 
 class CaseOverdueFilter(admin.SimpleListFilter):
