@@ -173,3 +173,15 @@ def test_deduction_lines_are_negative(staff, district):
     invoice = Invoice.objects.get()
     assert invoice.total == Decimal("5000.00")
     assert invoice.lines.get(kind="deduction").amount == Decimal("-400.00")
+
+
+def test_demo_seed_issues_this_and_next_months_runs(settings):
+    from hyresadmin import demo
+
+    demo.seed_demo(password="demo")
+    runs = InvoiceRun.objects.filter(state=InvoiceRun.State.ISSUED)
+    assert set(runs.values_list("kind", flat=True)) == {RunKind.RENT, RunKind.INTERNAL}
+    assert Invoice.objects.filter(document_type=Invoice.DocumentType.INVOICE).exists()
+    assert Invoice.objects.filter(document_type=Invoice.DocumentType.ACCOUNTING_ORDER).exists()
+    again = demo.seed_demo(password="demo")
+    assert set(again.values()) == {0}
