@@ -122,6 +122,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+#: The folder the daily job reads BgMax files from (``invoicing.tasks.import_bgmax_drop_folder``).
+BGMAX_DROP_DIR = env.str("BGMAX_DROP_DIR", default=str(MEDIA_ROOT("bgmax", "inbox")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -262,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
     "invoicing-quarterly-report": {
         "task": "invoicing.tasks.quarterly_invoicing_report",
         "schedule": crontab(hour=6, minute=40),
+    },
+    "invoicing-bgmax-drop-folder": {
+        "task": "invoicing.tasks.import_bgmax_drop_folder",
+        "schedule": crontab(hour=7, minute=10),
     },
     "contracts-delete-expired-submissions": {
         "task": "contracts.tasks.delete_expired_submissions",

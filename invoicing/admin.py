@@ -546,14 +546,14 @@ class InvoiceAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [InvoiceLineInline]
     fieldsets = (
         (None, {"fields": ("number", "ocr_reference", "document_type", "kind", "state", "pdf_link")}),
-        (_("Recipient"), {"fields": ("customer", "organisation", "contract", "delivery_channel",
-                                     "collection_code")}),
+        (_("Recipient"), {"fields": ("customer", "customer_ledger", "organisation", "contract",
+                                     "delivery_channel", "collection_code")}),
         (_("Amounts and dates"), {"fields": ("period_column", "issue_date", "due_date", "invoice_total",
                                              "invoice_balance", "is_pro_rata", "notes", "run",
                                              "created_at")}),
     )
     readonly_fields = ("number", "ocr_reference", "document_type", "kind", "state", "pdf_link", "customer",
-                       "organisation", "contract", "delivery_channel", "collection_code", "period_column",
+                       "customer_ledger", "organisation", "contract", "delivery_channel", "collection_code", "period_column",
                        "issue_date", "due_date", "invoice_total", "invoice_balance", "is_pro_rata", "notes",
                        "run", "created_at")
 
@@ -571,8 +571,39 @@ class InvoiceAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return [
             path("<path:object_id>/pdf/", self.admin_site.admin_view(self.pdf_view),
                  name=f"{self.opts.app_label}_{self.opts.model_name}_pdf"),
+            path("ledger/<int:person_id>/", self.admin_site.admin_view(self.ledger_view),
+                 name=f"{self.opts.app_label}_{self.opts.model_name}_ledger"),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("customer ledger"))
+    def customer_ledger(self, obj):
+        if not obj.customer_id:
+            return "–"
+        url = reverse("admin:invoicing_invoice_ledger", args=[obj.customer_id])
+        return format_html('<a href="{}">{}</a>', url, gettext("Open the customer ledger"))
+
+    def ledger_view(self, request, person_id: int):
+        """The customer ledger (kundreskontra) of a person, read only (``invoicing.ledger``)."""
+        from hyresadmin import permissions
+
+        from .ledger import ledger_balance, ledger_for
+
+        person = permissions.persons_visible_to(request.user).filter(pk=person_id).first()
+        if person is None or not self.has_view_permission(request):
+            raise Http404
+        rows = ledger_for(person)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Customer ledger: %(name)s") % {"name": person.full_name},
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "person": person,
+            "rows": rows,
+            "balance": ledger_balance(rows),
+        }
+        return TemplateResponse(request, "admin/invoicing/invoice/ledger.html", context)
 
     @admin.display(description=_("customer"), ordering="customer__last_name")
     def customer_name(self, obj):
@@ -712,3 +743,5 @@ class ReportFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         response = HttpResponse(data, content_type=report.content_type)
         response["Content-Disposition"] = content_disposition_header(True, report.file.name.rsplit("/", 1)[-1])
         return response
+
+from . import admin_payments  # noqa: E402,F401

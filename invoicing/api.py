@@ -1,5 +1,7 @@
 """The invoicing API: invoicing runs (``/api/v1/invoice-runs/``) and invoices (``/api/v1/invoices/``)
-with the invoice PDF. Read only.
+with the invoice PDF, read only; payments (``/api/v1/payments/``, staff and officers, scoped), BgMax
+files (``/api/v1/payment-files/``, list and upload, staff only) and a customer's ledger
+(``/api/v1/ledger/{person_id}/``, ``invoicing.ledger``).
 
 Thin, like every door: every queryset comes from ``invoicing.selectors``, so a list never shows what
 the user may not see and an invoice outside the user's scope answers 404 — its detail and its PDF
@@ -14,19 +16,28 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, renderers, serializers
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, renderers, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
 
-from contracts.api import CITIZEN, NOT_FOUND, OFFICER, STAFF, RoleScopedViewSet
-from hyresadmin import audit
+from contracts.api import CITIZEN, NOT_FOUND, OFFICER, STAFF, RoleScopedViewSet, role_of
+from hyresadmin import audit, permissions
 
-from . import periods, selectors
-from .models import Invoice, InvoiceLine, InvoiceRun, RunKind
+from . import ledger, periods, selectors
+from .models import Invoice, InvoiceLine, InvoiceRun, Payment, PaymentFile, RunKind
 
 FORBIDDEN = OpenApiResponse(description="The user's role may not use this endpoint.")
 
@@ -208,6 +219,186 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScope
         return response
 
 
+# --- Payments, payment files and the ledger --------------------------------------------------------
+
+
+class PaymentFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Payment.Status.choices, required=False,
+                                     help_text="How the payment was matched.")
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "file", "kind", "status", "line", "payment_date", "amount", "reference",
+                  "reference_code", "invoice", "customer", "payer_name", "payer_address",
+                  "payer_postcode", "payer_town", "payer_org_number", "due_date", "note", "created_at"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[PaymentFilterSerializer],
+                       responses={200: PaymentSerializer(many=True), 400: OpenApiResponse(
+                           description="A bad filter value: `{parameter: [message]}`."), 403: FORBIDDEN}),
+    retrieve=extend_schema(responses={200: PaymentSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
+)
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScopedViewSet):
+    """Payments from BgMax files, newest first: all for service staff; for a district officer those
+    whose customer is affiliated with their administration or whose invoice is theirs. Matching by
+    hand is done in the admin."""
+
+    serializer_class = PaymentSerializer
+    read_roles = frozenset({STAFF, OFFICER})
+
+    def get_queryset(self):
+        return ledger.payments_visible_to(self.request.user).order_by("-payment_date", "-id")
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        params = self.query(PaymentFilterSerializer)
+        if "status" in params:
+            queryset = queryset.filter(status=params["status"])
+        return queryset
+
+
+class PaymentFileSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="imported_file.original_name", allow_null=True, read_only=True,
+                                 default=None, help_text="The uploaded file's name.")
+
+    class Meta:
+        model = PaymentFile
+        fields = ["id", "name", "bankgiro", "file_timestamp", "deposits", "payments", "deductions",
+                  "total", "created_at"]
+        read_only_fields = fields
+
+
+class PaymentFileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A BgMax file from Bankgirot.")
+
+
+class PaymentFileResultSerializer(PaymentFileSerializer):
+    result = serializers.DictField(
+        source="imported_file.result", read_only=True,
+        help_text="The counts of the import: `payments`, `matched`, `paid`, `partly`, `surplus`, "
+                  "`credit`, `unmatched`, `total` and `offset` (kronor, as strings), and more.")
+
+    class Meta(PaymentFileSerializer.Meta):
+        fields = [*PaymentFileSerializer.Meta.fields, "result"]
+        read_only_fields = fields
+
+
+class LineErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class UploadRefusedSerializer(serializers.Serializer):
+    file = serializers.ListField(child=serializers.CharField())
+    errors = LineErrorSerializer(many=True)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: PaymentFileSerializer(many=True), 403: FORBIDDEN}),
+    retrieve=extend_schema(responses={200: PaymentFileResultSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
+    create=extend_schema(
+        request={"multipart/form-data": PaymentFileUploadSerializer},
+        responses={201: PaymentFileResultSerializer, 400: UploadRefusedSerializer, 403: FORBIDDEN},
+        description="Upload a BgMax file: it is imported and its payments matched, all or nothing. A "
+                    "refused file (unreadable, another bankgiro, already imported) answers 400 with "
+                    "`file` (the reason) and `errors` (line, field, message); nothing is written."),
+)
+class PaymentFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScopedViewSet):
+    """Imported BgMax files, newest first, and the upload of a new one: service staff only."""
+
+    serializer_class = PaymentFileSerializer
+    read_roles = frozenset({STAFF})
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if role_of(self.request.user) != STAFF:
+            return PaymentFile.objects.none()
+        return PaymentFile.objects.select_related("imported_file").order_by("-created_at", "-id")
+
+    def get_serializer_class(self):
+        return PaymentFileResultSerializer if self.action in ("retrieve", "create") else PaymentFileSerializer
+
+    def create(self, request):
+        upload = self.input(PaymentFileUploadSerializer)["file"]
+        from hyresadmin.imports import ImportRefused
+
+        from . import payments
+
+        try:
+            result = payments.import_bgmax(actor=request.user, name=upload.name, data=upload.read())
+        except ImportRefused as refused:
+            return Response({
+                "file": [str(refused.message)],
+                "errors": [{"line": e.line, "field": str(e.field or ""), "message": str(e.message)}
+                           for e in refused.errors],
+            }, status=status.HTTP_400_BAD_REQUEST)
+        return self.answer(PaymentFile.objects.get(pk=result["payment_file"]),
+                           status_code=status.HTTP_201_CREATED)
+
+
+class LedgerRowSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=ledger.Kind.choices)
+    text = serializers.CharField()
+    reference = serializers.CharField()
+    debit = serializers.DecimalField(max_digits=12, decimal_places=2)
+    credit = serializers.DecimalField(max_digits=12, decimal_places=2)
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2,
+                                       help_text="The running balance: what the customer owes.")
+    invoice = serializers.IntegerField(source="invoice_id", allow_null=True)
+    payment = serializers.IntegerField(source="payment_id", allow_null=True)
+
+
+class LedgerSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    balance = serializers.DecimalField(
+        max_digits=12, decimal_places=2,
+        help_text="What the customer owes now: open invoice balances less the credit balance "
+                  "(below zero: money to get back).")
+    credit_balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    rows = LedgerRowSerializer(many=True)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[OpenApiParameter("person_id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                     description="The person (customer) id.")],
+        responses={200: LedgerSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
+)
+class LedgerViewSet(RoleScopedViewSet):
+    """A customer's ledger: every invoice, payment and credit balance entry, oldest first, with a
+    running balance. Service staff for anyone; a district officer for their administration's
+    customers; a citizen for themselves and whom they represent with the right to see invoices.
+    Anyone else answers 404."""
+
+    serializer_class = LedgerSerializer
+    read_roles = frozenset({STAFF, OFFICER, CITIZEN})
+    lookup_url_kwarg = "person_id"
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return permissions.persons_visible_to(self.request.user).only("pk")
+
+    def retrieve(self, request, person_id=None):
+        person = self.get_object()
+        rows = ledger.ledger_for(person)
+        data = {"person": person.pk, "balance": ledger.ledger_balance(rows),
+                "credit_balance": sum((r.credit - r.debit for r in rows
+                                       if r.kind in (ledger.Kind.CREDIT, ledger.Kind.CREDIT_USED)),
+                                      Decimal("0.00")),
+                "rows": rows}
+        return Response(LedgerSerializer(data).data)
+
+
 def register(router):
     router.register("invoice-runs", InvoiceRunViewSet, basename="invoice-run")
     router.register("invoices", InvoiceViewSet, basename="invoice")
+    router.register("payments", PaymentViewSet, basename="payment")
+    router.register("payment-files", PaymentFileViewSet, basename="payment-file")
+    router.register("ledger", LedgerViewSet, basename="ledger")

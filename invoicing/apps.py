@@ -13,6 +13,7 @@ class InvoicingConfig(AppConfig):
         _register_queues()
         _register_role_permissions()
         _register_citizen_links()
+        _register_payment_queue()
 
 
 def _register_citizen_links():
@@ -54,5 +55,22 @@ def _register_role_permissions():
     from hyresadmin import permissions, roles
 
     for model, actions in STAFF_PERMISSIONS.items():
+        roles.register(permissions.SERVICE_STAFF, model, actions)
+        roles.register(permissions.SERVICE_ADMIN, model, actions)
+
+
+def _register_payment_queue():
+    """The unmatched payments (due in 10 working days) on the admin index, and the roles' permissions
+    on the payment models: files are uploaded, payments handled by their buttons, never edited."""
+    from hyresadmin import permissions, queues, roles
+
+    from .payments import unmatched_payments_for
+
+    queues.register(queues.Queue(
+        key="unmatched_payments", label=_("Unmatched payments"), open_items=unmatched_payments_for,
+        due_field="due_date", admin_url="admin:invoicing_payment_changelist", order=25,
+    ))
+    for model, actions in {"invoicing.paymentfile": ("view", "add"), "invoicing.payment": ("view", "change"),
+                           "invoicing.customercredit": ("view",)}.items():
         roles.register(permissions.SERVICE_STAFF, model, actions)
         roles.register(permissions.SERVICE_ADMIN, model, actions)

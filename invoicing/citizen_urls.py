@@ -10,4 +10,5 @@ urlpatterns = [
     path("fakturor/", citizen_views.invoice_list, name="invoice_list"),
     path("fakturor/<int:pk>/", citizen_views.invoice_detail, name="invoice_detail"),
     path("fakturor/<int:pk>/faktura.pdf", citizen_views.invoice_pdf, name="invoice_pdf"),
+    path("kontoutdrag/", citizen_views.ledger, name="ledger"),
 ]

@@ -81,3 +81,40 @@ def invoice_pdf(request, pk: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="faktura-{invoice.number}.pdf"'
     return response
+
+
+# --- The ledger (kontoutdrag) ------------------------------------------------------------------------
+
+
+@citizen_required
+def ledger(request):
+    """``/mina-sidor/kontoutdrag/``: the citizen's own ledger, or (``?person=``) that of someone they
+    represent with the right to see invoices; anyone else's answers 404."""
+    from hyresadmin.models import Person
+
+    from .ledger import ledger_balance, ledger_for
+
+    ids = permissions.citizen_person_ids(request.user)
+    me_id = request.user.person.pk
+    wanted = request.GET.get("person") or me_id
+    try:
+        wanted = int(wanted)
+    except (TypeError, ValueError):
+        wanted = -1
+    people = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
+    person = people.get(wanted) if wanted in ids else None
+    if person is None:
+        from django.http import Http404
+
+        raise Http404
+    rows = ledger_for(person)
+    balance = ledger_balance(rows)
+    return render(request, "invoicing/citizen/ledger.html", {
+        "person": person,
+        "is_mine": person.pk == me_id,
+        "others": [p for pk, p in people.items() if pk != me_id],
+        "rows": list(reversed(rows)),
+        "balance": balance,
+        "owes": balance > 0,
+        "to_get_back": -balance if balance < 0 else None,
+    })

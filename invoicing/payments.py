@@ -419,3 +419,107 @@ def offset_credit_balances(*, customer_ids, actor="invoicing.offset_credit") -> 
 def credit_balances_offset(*, customer_ids, actor="invoicing.offset_credit") -> Decimal:
     """``offset_credit_balances`` in its own transaction (for a job or an admin action)."""
     return offset_credit_balances(customer_ids=customer_ids, actor=actor)
+
+
+# --- The unmatched queue: handled by hand (the admin) ------------------------------------------------------
+
+
+class PaymentRefused(Exception):
+    """A manual action on a payment that may not run; ``message`` is fit to show a user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _lock_unmatched(payment: Payment) -> Payment:
+    """A fresh, locked copy of an unmatched payment (not a deduction), or ``PaymentRefused``."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if locked.status != Payment.Status.UNMATCHED:
+        raise PaymentRefused(_("The payment is not in the unmatched queue: it has already been handled."))
+    if locked.kind != Payment.Kind.PAYMENT:
+        raise PaymentRefused(_("A deduction cannot be matched or kept as a prepayment."))
+    return locked
+
+
+def _audit_payment(payment: Payment, *, actor, reason: str, changes: dict) -> None:
+    from hyresadmin import audit
+
+    audit.record(AuditEvent.Type.TRANSITION, actor=actor, subject=payment,
+                 from_state=Payment.Status.UNMATCHED, to_state=payment.status, reason=reason,
+                 changes=changes)
+
+
+@transaction.atomic
+def payment_match_to_invoice(*, actor, payment: Payment, invoice: Invoice) -> Payment:
+    """Match an unmatched payment by hand to an open invoice: min(amount, balance) is allocated to it
+    (its state moves through the transitions, audited), the surplus goes to the customer's credit
+    balance, which is then offset against their other open invoices. Refuses a payment that is not
+    unmatched, and an invoice that is not open or (with a surplus) has no customer."""
+    payment = _lock_unmatched(payment)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if not invoice.is_open or invoice.balance <= 0:
+        raise PaymentRefused(_("Invoice %(number)s is not open: nothing is left to pay on it.")
+                             % {"number": invoice.number})
+    if invoice.customer_id is None and payment.amount > invoice.balance:
+        raise PaymentRefused(_("The payment is more than the invoice, which has no customer for a credit "
+                               "balance."))
+    put, moves = _apply_to_invoice(invoice, payment.amount)
+    rest = payment.amount - put
+    Invoice.objects.filter(pk=invoice.pk).update(balance=invoice.balance, state=invoice.state)
+    Allocation.objects.create(payment=payment, invoice=invoice, amount=put)
+    if rest > 0:
+        CustomerCredit.objects.create(person_id=invoice.customer_id, kind=CustomerCredit.Kind.SURPLUS,
+                                      amount=rest, payment=payment)
+    payment.status = Payment.Status.MATCHED
+    payment.invoice = invoice
+    payment.customer_id = invoice.customer_id
+    payment.due_date = None
+    payment.save(update_fields=["status", "invoice", "customer", "due_date"])
+    content_type = ContentType.objects.get_for_model(Invoice)
+    request_id = current_request_id() or ""
+    for before, after in moves:
+        _audit_transition(invoice, before, after, actor=actor, reason=_("Payment matched by hand"),
+                          changes={"payment": payment.pk, "amount": str(put)},
+                          content_type=content_type, request_id=request_id).save()
+    _audit_payment(payment, actor=actor, reason=_("Matched by hand to an invoice"),
+                   changes={"invoice": invoice.pk, "allocated": str(put), "to_credit": str(rest)})
+    if rest > 0:
+        offset_credit_balances(customer_ids=[invoice.customer_id], actor=actor)
+    return payment
+
+
+@transaction.atomic
+def payment_to_credit(*, actor, payment: Payment, person) -> Payment:
+    """Keep an unmatched payment as a prepayment: the whole amount becomes ``person``'s credit
+    balance (offset at once against their open invoices, oldest first, like any credit balance)."""
+    payment = _lock_unmatched(payment)
+    CustomerCredit.objects.create(person_id=person.pk, kind=CustomerCredit.Kind.SURPLUS,
+                                  amount=payment.amount, payment=payment)
+    payment.status = Payment.Status.CREDIT
+    payment.customer_id = person.pk
+    payment.due_date = None
+    payment.save(update_fields=["status", "customer", "due_date"])
+    _audit_payment(payment, actor=actor, reason=_("Kept as a prepayment (credit balance)"),
+                   changes={"person": person.pk, "amount": str(payment.amount)})
+    offset_credit_balances(customer_ids=[person.pk], actor=actor)
+    return payment
+
+
+def credit_balances():
+    """Persons with a non-zero credit balance, largest first, in one query: rows of ``person_id``,
+    ``first_name``, ``last_name`` and ``balance``."""
+    return (CustomerCredit.objects.values("person_id").order_by()
+            .annotate(balance=Sum("amount"), first_name=F("person__first_name"),
+                      last_name=F("person__last_name"))
+            .exclude(balance=0).order_by("-balance", "person_id"))
+
+
+def unmatched_payments_for(user):
+    """The open items of the unmatched queue ("Mitt arbete"): every unmatched payment, for service
+    staff; nothing for anyone else."""
+    from hyresadmin import permissions
+
+    if not permissions.is_service_staff(user):
+        return Payment.objects.none()
+    return Payment.objects.filter(status=Payment.Status.UNMATCHED)

@@ -172,3 +172,63 @@ def quarterly_invoicing_report() -> dict | None:
     period = reports.quarter_label(reports.quarter_to_report(today))
     done = run_once(job="invoicing.quarterly_report", period=period, func=lambda: _quarterly_report(period))
     return done.result if done else None
+
+
+# --- The BgMax drop folder ---------------------------------------------------------------------------
+
+BGMAX_DROP_JOB = "invoicing.bgmax_drop"
+
+
+def _import_drop_folder() -> dict:
+    """Import each file of ``BGMAX_DROP_DIR`` in name order, each all or nothing: an imported file is
+    moved to ``processed/``, a refused one to ``failed/`` with ``<name>.error.txt`` (the refusal)
+    beside it; the service administration's shared mailbox is told about the refused ones."""
+    from pathlib import Path
+
+    from hyresadmin.imports import ImportRefused
+
+    from . import payments
+
+    inbox = Path(settings.BGMAX_DROP_DIR)
+    if not inbox.is_dir():
+        return {"imported": 0, "refused": 0}
+    processed, failed = inbox / "processed", inbox / "failed"
+    imported, refused = [], []
+    for path in sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")):
+        try:
+            payments.import_bgmax(actor=BGMAX_DROP_JOB, name=path.name, data=path.read_bytes())
+        except ImportRefused as exc:
+            failed.mkdir(parents=True, exist_ok=True)
+            (failed / f"{path.name}.error.txt").write_text(str(exc) + "\n", encoding="utf-8")
+            path.replace(failed / path.name)
+            refused.append((path.name, str(exc)))
+            logger.warning("BgMax file %s refused", path.name)
+        else:
+            processed.mkdir(parents=True, exist_ok=True)
+            path.replace(processed / path.name)
+            imported.append(path.name)
+    mailed = 0
+    if refused:
+        recipients = _staff_addresses()
+        with override("sv"):
+            subject = _("%(n)s BgMax files were refused") % {"n": len(refused)}
+            body = _("The daily import of the BgMax drop folder refused these files; nothing was "
+                     "imported from them. They are in the folder failed/, each with the reason beside "
+                     "it.") + "\n\n" + "\n\n".join(f"{name}:\n{reason}" for name, reason in refused)
+        if recipients:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            mailed = len(recipients)
+    return {"imported": len(imported), "refused": len(refused), "files": imported,
+            "refused_files": [name for name, _reason in refused], "mailed": mailed}
+
+
+@shared_task(name="invoicing.tasks.import_bgmax_drop_folder", acks_late=True)
+def import_bgmax_drop_folder() -> dict | None:
+    """Daily; acts on working days: import the BgMax files left in the drop folder (once a day)."""
+    from hyresadmin import calendar
+
+    today = timezone.localdate()
+    if not calendar.is_working_day(today):
+        return None
+    done = run_once(job=BGMAX_DROP_JOB, period=today.isoformat(), func=_import_drop_folder, atomic=False)
+    return done.result if done else None
