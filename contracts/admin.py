@@ -69,7 +69,7 @@ def _add_errors(form, exc: ValidationError, field: str | None) -> None:
 class TransitionAdminMixin:
     """Buttons and intermediate pages that call a service and report its refusal."""
 
-    action_form_template = "admin/contracts/action_form.html"
+    action_form_template = "admin/form_page.html"
 
     def _change_url(self, obj) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
