@@ -120,3 +120,15 @@ def can_see_address(user, person: Person) -> bool:
     if not person.protected_identity:
         return True
     return is_service_staff(user)
+
+
+def officer_emails(organisation_id: int | None) -> list[str]:
+    """The e-mail addresses of the active district officers of an organisation (for notices to "the
+    district"), in one query."""
+    from .models import User
+
+    if organisation_id is None:
+        return []
+    return sorted(set(
+        User.objects.filter(organisation_id=organisation_id, is_active=True, groups__name=DISTRICT_OFFICER)
+        .exclude(email="").values_list("email", flat=True)))

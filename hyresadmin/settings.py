@@ -318,6 +318,9 @@ LEDGER_ACCOUNTS = {
     "supplement": env.str("LEDGER_ACCOUNT_SUPPLEMENT", default="3612"),
     "deduction": env.str("LEDGER_ACCOUNT_DEDUCTION", default="3613"),
     "one_off": env.str("LEDGER_ACCOUNT_ONE_OFF", default="3619"),
+    # Placeholder accounts (the city's chart of accounts is not in the sources): set in production.
+    "interest": env.str("LEDGER_ACCOUNT_INTEREST", default="8313"),
+    "fee": env.str("LEDGER_ACCOUNT_FEE", default="3618"),
 }
 #: The city's name and organisation number, printed on invoices and in the payment QR code.
 INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Stockholms stad")

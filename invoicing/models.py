@@ -12,7 +12,10 @@ InvoiceRun (one per period and kind)
 Invoice
   issued → partly_paid → paid              payments (the payments issue)
   issued/partly_paid → overdue → reminded → at_collection   follow-up (debt_collection)
-  issued/partly_paid/overdue → credited / cancelled / written_off   ledger rules
+  issued/partly_paid/overdue/reminded → credited          a credit note took the balance to zero
+  issued/overdue/reminded → cancelled                     voided before any payment (makulering)
+  open → written_off                                      on the district's decision (debt_collection)
+  at_collection → reminded                                 a claim withdrawn from collection
 
 An issued invoice is never edited: it is credited, cancelled or written off and a new one issued.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import transition
@@ -34,6 +37,20 @@ from hyresadmin.models import Organisation, Person, StatefulModel
 class RunKind(models.TextChoices):
     RENT = "rent", _("Rent (external and city-internal contracts)")
     INTERNAL = "internal", _("Accounting orders (vacancies and internal contracts)")
+
+
+class InvoiceKind(models.TextChoices):
+    """What an invoice charges: a run's kinds, and one-off invoices issued outside the runs."""
+
+    RENT = "rent", _("Rent (external and city-internal contracts)")
+    INTERNAL = "internal", _("Accounting orders (vacancies and internal contracts)")
+    INTEREST = "interest", _("Late-payment interest")
+    FEE = "fee", _("Fee (reminder, payment plan)")
+    ONE_OFF = "one_off", _("One-off (final invoice, correction)")
+
+
+#: The kinds a monthly run issues: at most one invoice per contract, period and kind.
+RUN_KINDS = (InvoiceKind.RENT, InvoiceKind.INTERNAL)
 
 
 class InvoiceRun(StatefulModel):
@@ -160,7 +177,7 @@ class Invoice(StatefulModel):
     ocr_reference = models.CharField(_("OCR reference"), max_length=25, unique=True)
     document_type = models.CharField(_("document"), max_length=20, choices=DocumentType.choices,
                                      default=DocumentType.INVOICE)
-    kind = models.CharField(_("kind"), max_length=16, choices=RunKind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=InvoiceKind.choices)
     state = StateField(_("state"), choices=State.choices, default=State.ISSUED)
     run = models.ForeignKey(InvoiceRun, on_delete=models.PROTECT, null=True, blank=True,
                             related_name="invoices")
@@ -196,7 +213,7 @@ class Invoice(StatefulModel):
         verbose_name_plural = _("invoices")
         constraints = [
             models.UniqueConstraint(fields=["contract", "period", "kind"],
-                                    condition=Q(contract__isnull=False),
+                                    condition=Q(contract__isnull=False, kind__in=["rent", "internal"]),
                                     name="one_invoice_per_contract_period_kind"),
             models.CheckConstraint(condition=Q(period__day=1), name="invoice_period_first_of_month"),
             models.CheckConstraint(condition=Q(balance__gte=0), name="invoice_balance_not_negative"),
@@ -231,6 +248,33 @@ class Invoice(StatefulModel):
     def mark_overdue(self):
         pass
 
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_PAID, State.OVERDUE], target=State.REMINDED)
+    def remind(self):
+        pass
+
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_PAID, State.OVERDUE, State.REMINDED],
+                target=State.AT_COLLECTION)
+    def send_to_collection(self):
+        pass
+
+    @transition(field=state, source=State.AT_COLLECTION, target=State.REMINDED)
+    def recall_from_collection(self):
+        pass
+
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_PAID, State.OVERDUE, State.REMINDED],
+                target=State.CREDITED)
+    def credit(self):
+        pass
+
+    @transition(field=state, source=[State.ISSUED, State.OVERDUE, State.REMINDED], target=State.CANCELLED)
+    def cancel(self):
+        pass
+
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_PAID, State.OVERDUE, State.REMINDED,
+                                     State.AT_COLLECTION], target=State.WRITTEN_OFF)
+    def write_off(self):
+        pass
+
 
 class InvoiceLine(models.Model):
     class Kind(models.TextChoices):
@@ -238,6 +282,8 @@ class InvoiceLine(models.Model):
         SUPPLEMENT = "supplement", _("Rent supplement")
         DEDUCTION = "deduction", _("Deduction")
         ONE_OFF = "one_off", _("One-off")
+        INTEREST = "interest", _("Late-payment interest")
+        FEE = "fee", _("Fee")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -383,6 +429,7 @@ class Payment(models.Model):
         MATCHED = "matched", _("Matched")
         UNMATCHED = "unmatched", _("Unmatched")
         CREDIT = "credit", _("To credit balance")
+        REFUNDED = "refunded", _("To be refunded")
 
     file = models.ForeignKey(PaymentFile, verbose_name=_("payment file"), on_delete=models.PROTECT,
                              related_name="payment_rows")
@@ -432,7 +479,11 @@ class CustomerCredit(models.Model):
     class Kind(models.TextChoices):
         SURPLUS = "surplus", _("Paid more than the invoice")
         PAID_INVOICE = "paid_invoice", _("Paid to an invoice already paid")
+        PREPAYMENT = "prepayment", _("Prepayment")
+        CREDIT_NOTE = "credit_note", _("Credit note on a paid invoice")
         OFFSET = "offset", _("Offset against an invoice")
+        REFUND = "refund", _("Refund")
+        REFUND_RETURNED = "refund_returned", _("Refund not paid out")
 
     person = models.ForeignKey(Person, verbose_name=_("customer"), on_delete=models.PROTECT,
                                related_name="credit_entries")
@@ -440,6 +491,11 @@ class CustomerCredit(models.Model):
     amount = MoneyField(_("amount"), help_text=_("Positive adds to the credit balance, negative uses it."))
     payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT,
                                 null=True, blank=True, related_name="credit_entries")
+    credit_note = models.ForeignKey("CreditNote", verbose_name=_("credit note"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="credit_entries")
+    refund_order = models.ForeignKey("RefundOrder", verbose_name=_("refund order"),
+                                     on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="credit_entries")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -481,3 +537,160 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.amount}"
+
+
+# --- Credits, cancellations and refunds (the ledger rules) ---------------------------------------------
+#
+# ``invoicing.credits`` writes these. A credit note reverses all or part of one invoice: the part up to
+# the invoice's balance lowers the balance (so balance = total − Σ allocations − Σ credit notes), and on
+# a paid invoice (final settlement only) the rest goes to the customer's credit balance. A cancellation
+# (makulering) is a credit note of kind ``cancellation`` for the whole total of an invoice nobody has
+# paid on. A refund pays a customer's credit balance out: the amount is reserved from the credit balance
+# at once (a negative ``CustomerCredit`` entry), given back if the order is rejected or cancelled.
+
+
+class CreditNote(models.Model):
+    """A credit note (kreditfaktura) or a cancellation (makulering), tied to the invoice it reverses."""
+
+    class Kind(models.TextChoices):
+        CREDIT = "credit", _("Credit note")
+        CANCELLATION = "cancellation", _("Cancellation")
+
+    number = models.BigIntegerField(_("credit note number"), unique=True)
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT,
+                                related_name="credit_notes")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CREDIT)
+    amount = MoneyField(_("amount"))
+    to_credit_balance = MoneyField(_("to the credit balance"), default=0,
+                                   help_text=_("The part of the credit that the invoice had already been "
+                                               "paid with: it went to the customer's credit balance."))
+    reason = models.TextField(_("reason"))
+    attested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("attested by"),
+                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(_("made by (system)"), max_length=100, blank=True)
+    issue_date = models.DateField(_("credit date"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-number"]
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_note_amount_positive"),
+            models.CheckConstraint(condition=Q(to_credit_balance__gte=0) & Q(to_credit_balance__lte=F("amount")),
+                                   name="credit_note_to_credit_balance_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}"
+
+
+class RefundOrder(StatefulModel):
+    """Money paid back to a customer from their credit balance, to the payee's account.
+
+    proposed → approved (a second person) → paid
+    proposed → referred (beyond delegation: the district decides) → district_approved → approved → paid
+    referred → rejected;  proposed/referred/district_approved → cancelled
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("To be approved")
+        REFERRED = "referred", _("With the district for decision")
+        DISTRICT_APPROVED = "district_approved", _("Approved by the district")
+        APPROVED = "approved", _("Approved for payment")
+        PAID = "paid", _("Paid out")
+        REJECTED = "rejected", _("Rejected by the district")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATES = (State.PROPOSED, State.REFERRED, State.DISTRICT_APPROVED, State.APPROVED)
+
+    state = StateField(_("state"), choices=State.choices, default=State.PROPOSED)
+    person = models.ForeignKey(Person, verbose_name=_("customer"), on_delete=models.PROTECT,
+                               related_name="refund_orders")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("deciding district"),
+                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     help_text=_("The district that decides a refund beyond delegation."))
+    amount = MoneyField(_("amount"))
+    payee_name = models.CharField(_("payee"), max_length=100)
+    payee_account = models.CharField(_("payee's account"), max_length=40,
+                                     help_text=_("Clearing and account number, or a bankgiro or plusgiro "
+                                                 "number."))
+    reason = models.TextField(_("reason"))
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT,
+                                null=True, blank=True, related_name="refund_orders",
+                                help_text=_("The unmatched payment refunded, if any."))
+    monthly_rent = MoneyField(_("monthly rent"), default=0,
+                              help_text=_("The rent the delegation limit (two months' rent) is counted on."))
+    within_delegation = models.BooleanField(_("within delegation"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("prepared by"),
+                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(_("prepared by (system)"), max_length=100, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"),
+                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    district_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by (district)"),
+                                            on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+")
+    district_decided_at = models.DateTimeField(_("district's decision"), null=True, blank=True)
+    district_note = models.TextField(_("district's note"), blank=True)
+    paid_at = models.DateTimeField(_("paid out"), null=True, blank=True)
+    due_date = models.DateField(pgettext_lazy("refund", "due date"), db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("refund order")
+        verbose_name_plural = _("refund orders")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=~Q(state="approved") | Q(approved_by__isnull=False),
+                                   name="refund_approved_has_approver"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} → {self.payee_name}"
+
+    def _second_person(self, approver=None) -> bool:
+        return approver is None or self.requested_by_id is None or approver.pk != self.requested_by_id
+
+    def _may_be_approved(self) -> bool:
+        return self.within_delegation or self.state == self.State.DISTRICT_APPROVED
+
+    @transition(field=state, source=State.PROPOSED, target=State.REFERRED)
+    def refer(self):
+        pass
+
+    @transition(field=state, source=State.REFERRED, target=State.DISTRICT_APPROVED)
+    def district_approve(self, decided_by=None, note: str = ""):
+        from django.utils import timezone
+
+        self.district_decided_by = decided_by
+        self.district_decided_at = timezone.now()
+        self.district_note = note
+
+    @transition(field=state, source=State.REFERRED, target=State.REJECTED)
+    def district_reject(self, decided_by=None, note: str = ""):
+        from django.utils import timezone
+
+        self.district_decided_by = decided_by
+        self.district_decided_at = timezone.now()
+        self.district_note = note
+
+    @transition(field=state, source=[State.PROPOSED, State.DISTRICT_APPROVED], target=State.APPROVED,
+                conditions=[_may_be_approved])
+    def approve(self, approver=None):
+        from django.utils import timezone
+
+        self.approved_by = approver
+        self.approved_at = timezone.now()
+
+    @transition(field=state, source=State.APPROVED, target=State.PAID)
+    def mark_paid(self):
+        from django.utils import timezone
+
+        self.paid_at = timezone.now()
+
+    @transition(field=state, source=[State.PROPOSED, State.REFERRED, State.DISTRICT_APPROVED],
+                target=State.CANCELLED)
+    def cancel(self):
+        pass

@@ -494,7 +494,7 @@ def payment_to_credit(*, actor, payment: Payment, person) -> Payment:
     """Keep an unmatched payment as a prepayment: the whole amount becomes ``person``'s credit
     balance (offset at once against their open invoices, oldest first, like any credit balance)."""
     payment = _lock_unmatched(payment)
-    CustomerCredit.objects.create(person_id=person.pk, kind=CustomerCredit.Kind.SURPLUS,
+    CustomerCredit.objects.create(person_id=person.pk, kind=CustomerCredit.Kind.PREPAYMENT,
                                   amount=payment.amount, payment=payment)
     payment.status = Payment.Status.CREDIT
     payment.customer_id = person.pk

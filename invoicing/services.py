@@ -495,3 +495,50 @@ def quarterly_report_store(*, quarter_start: date) -> ReportFile:
             storage = stored.file.storage
             transaction.on_commit(lambda: storage.delete(old_name))
     return stored
+
+
+# --- One-off invoices (interest, fees, final invoices) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OneOffLine:
+    kind: str  # InvoiceLine.Kind
+    description: str
+    amount: Decimal
+    account: str = ""
+
+
+@transaction.atomic
+def invoice_issue_one_off(*, actor, kind: str, lines: list[OneOffLine], organisation_id: int,
+                          customer_id: int | None = None, contract: RentalContract | None = None,
+                          period: date | None = None, due_date: date | None = None,
+                          notes: str = "", reason: str = "") -> Invoice:
+    """Issue one invoice outside the monthly runs: late-payment interest, a reminder or payment-plan
+    fee, a final invoice at termination. It gets its own number and OCR reference, is audited, and
+    is paid, reminded and credited like any invoice. ``kind`` is an ``InvoiceKind`` other than the run
+    kinds; ``due_date`` defaults to the rent rule's due date for ``period`` (this month by default)."""
+    from .models import RUN_KINDS
+
+    if kind in RUN_KINDS:
+        raise ValueError("rent and internal invoices are issued by the runs")
+    if not lines:
+        raise ValueError("a one-off invoice needs at least one line")
+    total = sum((Decimal(line.amount) for line in lines), Decimal("0.00"))
+    if total <= 0:
+        raise TransitionRefused(_("An invoice must be for more than zero."))
+    today = timezone.localdate()
+    period = periods.period_of(period or today)
+    number = allocate_numbers(1)[0]
+    invoice = _build_invoice(number, kind=kind, period=period, contract=contract, customer_id=customer_id,
+                             organisation_id=organisation_id, total=total, notes=[notes] if notes else [],
+                             pro_rata=False, issue_date=today)
+    invoice.document_type = Invoice.DocumentType.INVOICE
+    if due_date is not None:
+        invoice.due_date = due_date
+    [invoice] = _save_invoices([invoice], [[{
+        "kind": line.kind, "description": line.description, "amount": str(line.amount),
+        "account": line.account or ledger_account(line.kind)} for line in lines]])
+    audit.record(AuditEvent.Type.CREATE, actor=actor, subject=invoice, to_state=invoice.state,
+                 reason=reason or _("One-off invoice"),
+                 changes={"kind": kind, "total": str(total), "due_date": invoice.due_date.isoformat()})
+    return invoice
