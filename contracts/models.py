@@ -363,6 +363,12 @@ class RentalContract(StatefulModel):
     delivery_channel = models.CharField(_("delivery channel"), max_length=20,
                                         choices=DeliveryChannel.choices, default=DeliveryChannel.POST)
     personal_contact = models.BooleanField(_("the district wants personal contact"), default=False)
+    reminder_fee_agreed = models.BooleanField(
+        _("reminder fee agreed"), default=False,
+        help_text=_("The contract says a reminder fee may be charged (agreed when the debt arose)."))
+    payment_plan_fee_agreed = models.BooleanField(
+        _("payment plan fee agreed"), default=False,
+        help_text=_("The contract says a fee may be charged for a payment plan."))
     tenure_waiver_signed_on = models.DateField(_("waiver of security of tenure signed"), null=True,
                                                blank=True)
     tribunal_approved_on = models.DateField(_("rent tribunal approval"), null=True, blank=True)
