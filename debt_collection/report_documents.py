@@ -14,7 +14,7 @@ import io
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 
 from invoicing.documents import format_kronor, period_label
 
@@ -69,7 +69,7 @@ def report_pdf(data: ReportData) -> bytes:
 
 def _headings() -> list[str]:
     return [_("Housing form"), _("Customer"), _("Personal identity number"), _("Contract"), _("Object"),
-            _("Address"), _("Invoice number"), _("Period"), _("Due date"), _("Days overdue"),
+            _("Address"), _("Invoice number"), _("Period"), pgettext("invoice", "Due date"), _("Days overdue"),
             _("Balance (kr)"), _("Status"), _("Representatives")]
 
 
