@@ -269,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.tasks.import_bgmax_drop_folder",
         "schedule": crontab(hour=7, minute=10),
     },
+    "debt-collection-unpaid-report": {
+        "task": "debt_collection.tasks.daily_unpaid_report",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "contracts-delete-expired-submissions": {
         "task": "contracts.tasks.delete_expired_submissions",
         "schedule": crontab(hour=1, minute=30),
