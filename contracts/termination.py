@@ -133,24 +133,14 @@ def notice_register(*, actor, contract: RentalContract, source: str, given_by: s
         before = {}
     else:
         before = audit.snapshot(termination, TERMINATION_FIELDS)
-    # The earliest notice counts; a death or a requested date given on any document is kept.
-    if notice_received_on < termination.notice_received_on:
-        termination.notice_received_on = notice_received_on
-    if deceased_on is not None:
-        termination.deceased_on = deceased_on
-        termination.given_by = NoticeGiver.ESTATE
-    if requested_end_date is not None:
-        termination.requested_end_date = requested_end_date
-    for name, value in (("estate_contact_name", estate_contact_name),
-                        ("estate_contact_email", estate_contact_email),
-                        ("estate_contact_address", estate_contact_address)):
-        if value:
-            setattr(termination, name, value)
-    if internal_move:
-        termination.internal_move = True
-        termination.internal_move_object = internal_move_object or termination.internal_move_object
-    _apply_rules(termination, contract)
-    termination.full_clean(exclude=["contract", "internal_move_object", "vacancy_contract"])
+    if termination.state in Termination.OPEN_STATES:
+        _merge_facts(termination, contract, notice_received_on=notice_received_on,
+                     deceased_on=deceased_on, requested_end_date=requested_end_date,
+                     estate_contact_name=estate_contact_name,
+                     estate_contact_email=estate_contact_email,
+                     estate_contact_address=estate_contact_address, internal_move=internal_move,
+                     internal_move_object=internal_move_object)
+    # Once confirmed, a late document is kept with the termination but changes none of its facts.
     termination.save()
 
     notice = TerminationNotice(
@@ -174,6 +164,30 @@ def notice_register(*, actor, contract: RentalContract, source: str, given_by: s
                                        check_permission=False,
                                        reason=_("The district's underlag and the notice are both in."))
     return termination
+
+
+def _merge_facts(termination: Termination, contract: RentalContract, *, notice_received_on,
+                 deceased_on, requested_end_date, estate_contact_name, estate_contact_email,
+                 estate_contact_address, internal_move, internal_move_object) -> None:
+    """What a new document says, merged into the open termination; the end date by the rules."""
+    # The earliest notice counts; a death or a requested date given on any document is kept.
+    if notice_received_on < termination.notice_received_on:
+        termination.notice_received_on = notice_received_on
+    if deceased_on is not None:
+        termination.deceased_on = deceased_on
+        termination.given_by = NoticeGiver.ESTATE
+    if requested_end_date is not None:
+        termination.requested_end_date = requested_end_date
+    for name, value in (("estate_contact_name", estate_contact_name),
+                        ("estate_contact_email", estate_contact_email),
+                        ("estate_contact_address", estate_contact_address)):
+        if value:
+            setattr(termination, name, value)
+    if internal_move:
+        termination.internal_move = True
+        termination.internal_move_object = internal_move_object or termination.internal_move_object
+    _apply_rules(termination, contract)
+    termination.full_clean(exclude=["contract", "internal_move_object", "vacancy_contract"])
 
 
 def documents_complete(termination: Termination) -> bool:

@@ -281,3 +281,14 @@ def test_internal_move_is_recorded(officer, contract, district):
                                  given_by=NoticeGiver.TENANT, notice_received_on=NOTICE_ON,
                                  internal_move=True, internal_move_object=contract.rental_object)
 
+
+
+def test_a_late_document_after_confirmation_is_kept_but_changes_nothing(
+        officer, staff, contract, django_capture_on_commit_callbacks):
+    confirmed = _confirmed(officer, staff, contract, django_capture_on_commit_callbacks)
+    late = services.notice_register(actor=staff, contract=contract,
+                                    source=TerminationNotice.Source.WRITTEN_NOTICE,
+                                    given_by=NoticeGiver.TENANT, notice_received_on=NOTICE_ON,
+                                    requested_end_date=dt.date(2027, 8, 31), file=_pdf())
+    assert late.pk == confirmed.pk and late.notices.count() == 2
+    assert late.end_date == END and late.state == Termination.State.CONFIRMED
