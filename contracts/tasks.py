@@ -53,5 +53,6 @@ def end_terminated_contracts() -> dict | None:
     """Daily: contracts with notice given whose end date has passed are terminated, and each object
     gets its vacancy contract from the day after."""
     period = timezone.localdate().isoformat()
-    run = run_once(job="contracts.terminations", period=period, func=lambda: _end_contracts(period))
+    run = run_once(job="contracts.terminations", period=period, func=lambda: _end_contracts(period),
+                   atomic=False)
     return run.result if run else None

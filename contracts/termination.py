@@ -403,8 +403,8 @@ def termination_send_confirmation(*, termination_id: int) -> dict:
 def contracts_end_due(*, today: dt.date | None = None) -> dict:
     """Terminate every contract with notice given whose end date has passed; make the vacancy.
 
-    Each contract in its own transaction, so one failure does not hold up the rest; run again, it
-    finds nothing left to do.
+    Each contract in its own transaction (the job runs with ``atomic=False``): if the run fails half
+    way, the contracts already ended stay ended and running the day again ends the rest.
     """
     today = today or timezone.localdate()
     due = list(RentalContract.objects.filter(state=RentalContract.State.NOTICE_GIVEN,

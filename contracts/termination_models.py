@@ -115,11 +115,6 @@ class Termination(StatefulModel):
     def is_death(self) -> bool:
         return self.given_by == NoticeGiver.ESTATE or self.deceased_on is not None
 
-    @property
-    def terms_todo_open(self) -> bool:
-        """The to-do "do the terms need updating for the next tenant?" is open until ticked."""
-        return self.state not in (self.State.WITHDRAWN,) and not self.terms_checked
-
     @transition(field=state, source=State.REQUESTED, target=State.DOCUMENTS_MATCHED)
     def match_documents(self):
         pass

@@ -154,3 +154,17 @@ def test_the_citizen_sees_the_notice_and_the_end_date(client, citizen, staff, of
         services.termination_confirm(actor=staff, termination=termination)
     page = client.get(f"/mina-sidor/avtal/{contract.pk}/").content.decode()
     assert 'id="termination-end-date">2027-02-28' in page
+
+
+def test_after_confirmation_the_page_shows_the_terms_to_do(client, staff, officer, district,
+                                                           django_capture_on_commit_callbacks):
+    termination = _notice(officer, active_contract(organisation=district))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.termination_confirm(actor=staff, termination=termination)
+    client.force_login(staff)
+    page = client.get(f"{QUEUE}{termination.pk}/change/").content.decode()
+    assert 'id="checklist"' not in page and f"{QUEUE}{termination.pk}/terms/" in page
+    assert termination.contract.number in client.get(f"{QUEUE}?terms=open").content.decode()
+    client.post(f"{QUEUE}{termination.pk}/terms/")
+    assert Termination.objects.get(pk=termination.pk).terms_checked
+    assert termination.contract.number not in client.get(QUEUE).content.decode()
