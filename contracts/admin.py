@@ -796,3 +796,6 @@ class CollectionCodeAdmin(MasterDataAdmin):
     search_fields = ("code", "name")
 
 
+
+
+from . import admin_termination  # noqa: E402, F401  (the termination queue registers itself)

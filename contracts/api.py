@@ -850,5 +850,8 @@ def register(router):
     router.register("customers", CustomerViewSet, basename="customer")
     router.register("submissions", SubmissionViewSet, basename="submission")
     router.register("contracts", ContractViewSet, basename="contract")
+    from . import termination_api
+
+    termination_api.register(router)
 
 

@@ -30,6 +30,9 @@ def _register_portal_links():
     navigation.register(navigation.PORTAL, _("Contracts"), "contracts:contract_list", order=30,
                         description=_("Your administration's rental contracts, their documents and "
                                       "changes."))
+    navigation.register(navigation.PORTAL, _("Give notice"), "contracts:termination_new", order=40,
+                        description=_("The termination form: notice from the tenant, a relative, the "
+                                      "estate or the district's decision."))
 
 
 def _register_citizen_links():
@@ -51,6 +54,11 @@ def _register_queues():
         due_field="due_date", admin_url="admin:contracts_submission_changelist",
         assignee_field="assignee", order=10,
     ))
+    queues.register(queues.Queue(
+        key="terminations", label=_("Terminations"), open_items=selectors.open_terminations,
+        due_field="due_date", admin_url="admin:contracts_termination_changelist",
+        assignee_field="assignee", order=15,
+    ))
 
 
 #: The admin's model permissions of the back-office roles on the contracts models.
@@ -66,6 +74,8 @@ STAFF_PERMISSIONS = {
     "contracts.landlord": ("view", "add", "change"),
     "contracts.qualitytype": ("view",),
     "contracts.collectioncode": ("view",),
+    "contracts.termination": ("view", "change"),
+    "contracts.terminationnotice": ("view", "add"),
 }
 ADMIN_PERMISSIONS = {
     **STAFF_PERMISSIONS,

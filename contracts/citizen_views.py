@@ -11,7 +11,11 @@ from hyresadmin import audit
 from hyresadmin.decorators import citizen_required
 
 from . import selectors
-from .models import ContractDocument, RentalContract
+from .models import ContractDocument, RentalContract, Termination
+from .termination_rules import move_out_day
+
+#: A termination is shown to the citizen once it is confirmed (the notice and the end date).
+CONFIRMED_STATES = (Termination.State.CONFIRMED, Termination.State.SETTLED, Termination.State.CLOSED)
 
 
 @citizen_required
@@ -32,9 +36,12 @@ def contract_detail(request, pk: int):
     year = timezone.localdate().year
     lines = [ln for ln in contract.rent_lines.all() if ln.rent_year == year]
     document = contract.documents.filter(kind=ContractDocument.Kind.CONTRACT).first()
+    termination = (contract.terminations.filter(state__in=CONFIRMED_STATES)
+                   .order_by("-received_at").first())
     return render(request, "contracts/citizen/contract_detail.html", {
         "contract": contract, "lines": lines, "rent": contract.monthly_rent(year if lines else None),
-        "document": document,
+        "document": document, "termination": termination,
+        "move_out": move_out_day(termination.end_date) if termination and termination.end_date else None,
     })
 
 

@@ -22,6 +22,8 @@ Steps (run after the kernel's, see ``hyresadmin.demo``):
 ``contracts.submissions``
     Submissions of the Södermalm and Kungsholmen officers in every state, some overdue, some due
     on the next working day (today on a working day).
+``contracts.terminations`` (in ``contracts.termination_demo``)
+    A confirmed termination for every contract with notice given, and two open ones in the queue.
 
 Everything is planned by ``build_plan(today)`` from a fixed seed, so the plan is the same on every
 run of a day. Reference data and objects are corrected when they differ (like the kernel's steps);
@@ -1004,3 +1006,6 @@ def _contract_ids(plan: DemoPlan, keys: Iterable[tuple[str, str, str]]) -> dict:
         rental_object__object_number__in={k[0] for k in keys},
     ).values_list("pk", "rental_object__object_number", "kind", "customer__personal_number")
     return {(number, kind, pn or ""): pk for pk, number, kind, pn in rows if (number, kind, pn or "") in keys}
+
+
+from . import termination_demo  # noqa: E402, F401  (registers the ``contracts.terminations`` step)

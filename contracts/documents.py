@@ -42,3 +42,20 @@ def supplementary_agreement_pdf(contract: RentalContract, line: RentLine) -> byt
         "contract": contract, "customer": contract.customer, "object": contract.rental_object,
         "line": line, "today": timezone.localdate(),
     })
+
+
+def termination_confirmation_pdf(termination, recipients: list[dict]) -> bytes:
+    """The confirmation of a termination, one page per recipient (the customer or the estate's
+    contact, and each representative), with the end date and the move-out day."""
+    from .termination_rules import move_out_day
+
+    contract = termination.contract
+    return render_pdf("pdf/termination_confirmation.html", {
+        "termination": termination,
+        "contract": contract,
+        "customer": contract.customer,
+        "object": contract.rental_object,
+        "recipients": recipients or [{"name": "", "email": "", "address_lines": [], "role": ""}],
+        "move_out": move_out_day(termination.end_date),
+        "today": timezone.localdate(),
+    })

@@ -16,6 +16,8 @@ RentalContract
   active      → notice_given   notice received (termination)
   notice_given → terminated    the end date has passed
   active      ⇄ in_dispute     a rent tribunal case is open
+
+Termination and TerminationNotice live in ``termination_models`` (imported at the end of this module).
 """
 
 from __future__ import annotations
@@ -481,6 +483,7 @@ class ContractDocument(models.Model):
         SUPPLEMENTARY_AGREEMENT = "supplementary_agreement", _("Supplementary agreement")
         SIGNED_ORIGINAL = "signed_original", _("Signed original")
         TENURE_WAIVER = "tenure_waiver", _("Waiver of security of tenure")
+        TERMINATION_CONFIRMATION = "termination_confirmation", _("Confirmation of termination")
 
     contract = models.ForeignKey(RentalContract, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
@@ -502,3 +505,6 @@ class ContractDocument(models.Model):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})" if self.created_at else str(
             self.get_kind_display())
 
+
+
+from .termination_models import NoticeGiver, Termination, TerminationNotice  # noqa: E402, F401

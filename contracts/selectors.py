@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from hyresadmin import permissions
 from hyresadmin.models import Person
 
-from .models import RentalContract, RentalObject, Submission
+from .models import RentalContract, RentalObject, Submission, Termination
 
 
 def submissions_visible_to(user) -> QuerySet[Submission]:
@@ -65,3 +65,22 @@ def customers_visible_to(user) -> QuerySet[Person]:
 
 def current_contracts_of(person: Person) -> QuerySet[RentalContract]:
     return RentalContract.objects.current().filter(customer=person)
+
+
+def terminations_visible_to(user) -> QuerySet[Termination]:
+    """Terminations: all for staff, the own administration's contracts' for an officer, none for a
+    citizen (the citizen sees the notice and the end date on the contract page)."""
+    qs = Termination.objects.select_related("contract__customer", "contract__rental_object",
+                                            "contract__organisation", "assignee")
+    if permissions.is_service_staff(user):
+        return qs
+    if permissions.is_district_officer(user):
+        return qs.filter(contract__organisation_id=user.organisation_id)
+    return qs.none()
+
+
+def open_terminations(user) -> QuerySet[Termination]:
+    """The staff queue: waiting to be confirmed, or with the to-do about the next tenant's terms."""
+    return terminations_visible_to(user).filter(
+        Q(state__in=Termination.OPEN_STATES)
+        | Q(state__in=[Termination.State.CONFIRMED, Termination.State.SETTLED], terms_checked=False))

@@ -29,3 +29,30 @@ def delete_expired_submissions() -> dict | None:
     period = timezone.localdate().isoformat()
     run = run_once(job="contracts.retention", period=period, func=lambda: _retention(period))
     return run.result if run else None
+
+
+@shared_task(name="contracts.tasks.send_termination_confirmation", acks_late=True)
+def send_termination_confirmation(termination_id: int) -> dict:
+    """The confirmation letter of a termination: rendered, kept, e-mailed; the district is told."""
+    from . import termination
+
+    return termination.termination_send_confirmation(termination_id=termination_id)
+
+
+@periodic_job("contracts.terminations")
+def _end_contracts(period: str) -> dict:
+    from datetime import date
+
+    from . import termination
+
+    return termination.contracts_end_due(today=date.fromisoformat(period))
+
+
+@shared_task(name="contracts.tasks.end_terminated_contracts")
+def end_terminated_contracts() -> dict | None:
+    """Daily: contracts with notice given whose end date has passed are terminated, and each object
+    gets its vacancy contract from the day after."""
+    period = timezone.localdate().isoformat()
+    run = run_once(job="contracts.terminations", period=period, func=lambda: _end_contracts(period),
+                   atomic=False)
+    return run.result if run else None

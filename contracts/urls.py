@@ -5,7 +5,7 @@
 
 from django.urls import path
 
-from . import views
+from . import termination_views, views
 
 app_name = "contracts"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("underlag/<int:pk>/bilaga/<int:attachment_pk>/", views.submission_attachment,
          name="submission_attachment"),
     path("avtal/", views.contract_list, name="contract_list"),
+    path("avtal/uppsagning/", termination_views.termination_new, name="termination_new"),
     path("avtal/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("avtal/<int:pk>/andra/", views.contract_change, name="contract_change"),
     path("avtal/<int:pk>/dokument/ladda-upp/", views.contract_document_upload,

@@ -34,7 +34,8 @@ from .forms import (
     initial_from_contract,
     initial_from_submission,
 )
-from .models import RentalContract, Submission
+from .models import RentalContract, Submission, Termination
+from .termination import NOTICE_STATES
 
 PAGE_SIZE = 50
 
@@ -269,6 +270,9 @@ def _contract_detail_context(request, contract: RentalContract, upload_form=None
         "upload_form": upload_form or ContractDocumentUploadForm(contract=contract),
         "open_change": selectors.open_submissions(request.user).filter(contract=contract)
         .aggregate(n=Count("pk"))["n"],
+        "termination": selectors.terminations_visible_to(request.user).filter(contract=contract)
+        .exclude(state=Termination.State.WITHDRAWN).order_by("-received_at").first(),
+        "may_give_notice": contract.customer_id is not None and contract.state in NOTICE_STATES,
     }
 
 

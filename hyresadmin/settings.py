@@ -273,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "debt_collection.tasks.daily_unpaid_report",
         "schedule": crontab(hour=7, minute=30),
     },
+    "contracts-end-terminated-contracts": {
+        "task": "contracts.tasks.end_terminated_contracts",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "contracts-delete-expired-submissions": {
         "task": "contracts.tasks.delete_expired_submissions",
         "schedule": crontab(hour=1, minute=30),
