@@ -502,3 +502,7 @@ class ContractDocument(models.Model):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})" if self.created_at else str(
             self.get_kind_display())
 
+
+
+# The rent reduction for double housing (its own module; imported here so that migrations see it).
+from .reduction_models import RentReduction  # noqa: E402,F401
