@@ -796,3 +796,5 @@ class CollectionCodeAdmin(MasterDataAdmin):
     search_fields = ("code", "name")
 
 
+
+from . import reduction_admin  # noqa: E402,F401

@@ -51,6 +51,11 @@ def _register_queues():
         due_field="due_date", admin_url="admin:contracts_submission_changelist",
         assignee_field="assignee", order=10,
     ))
+    queues.register(queues.Queue(
+        key="rent_reductions", label=_("Rent reductions (double housing)"),
+        open_items=selectors.open_rent_reductions, due_field="due_date",
+        admin_url="admin:contracts_rentreduction_changelist", order=15,
+    ))
 
 
 #: The admin's model permissions of the back-office roles on the contracts models.
@@ -66,6 +71,7 @@ STAFF_PERMISSIONS = {
     "contracts.landlord": ("view", "add", "change"),
     "contracts.qualitytype": ("view",),
     "contracts.collectioncode": ("view",),
+    "contracts.rentreduction": ("view", "change"),
 }
 ADMIN_PERMISSIONS = {
     **STAFF_PERMISSIONS,

@@ -65,3 +65,12 @@ def customers_visible_to(user) -> QuerySet[Person]:
 
 def current_contracts_of(person: Person) -> QuerySet[RentalContract]:
     return RentalContract.objects.current().filter(customer=person)
+
+
+def open_rent_reductions(user):
+    """The "my work" queue of rent reductions waiting for staff, by due date."""
+    from .reduction_models import RentReduction
+
+    if not permissions.is_service_staff(user):
+        return RentReduction.objects.none()
+    return RentReduction.objects.filter(state__in=RentReduction.OPEN_STATES)
