@@ -56,7 +56,7 @@ def next_invoice_period(contract: RentalContract, *, today: date | None = None,
 
 def rent_reduction_apply(*, reduction_id: int, actor=JOB_ACTOR, today: date | None = None) -> list[PendingLine]:
     with transaction.atomic():
-        reduction = (RentReduction.objects.select_for_update().select_related("contract", "organisation")
+        reduction = (RentReduction.objects.select_for_update(of=("self",)).select_related("contract", "organisation")
                      .get(pk=reduction_id))
         if reduction.state != RentReduction.State.REGISTERED or reduction.applied_period is not None:
             return []

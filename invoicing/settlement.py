@@ -215,7 +215,7 @@ def final_settlement_propose(*, actor, contract_id: int) -> FinalSettlement | No
     """Create (or compute again) the proposal for a terminated customer contract. Idempotent: a
     settled one is returned as it is; ``None`` for a contract that is not terminated or not a
     customer's."""
-    contract = (RentalContract.objects.select_for_update().select_related("customer", "rental_object")
+    contract = (RentalContract.objects.select_for_update(of=("self",)).select_related("customer", "rental_object")
                 .prefetch_related("rent_lines").get(pk=contract_id))
     if (contract.state != RentalContract.State.TERMINATED or contract.end_date is None
             or contract.kind not in CUSTOMER_KINDS):
@@ -334,7 +334,7 @@ def final_settlement_refund(*, actor, settlement: FinalSettlement, payee_name: s
     """Refund the customer's credit balance to the payee (the customer, or the estate's representative)
     through ``credits.refund_order_create``: within delegation a second person approves it, beyond it
     the district decides. Refused before the settlement is confirmed and when nothing is left."""
-    settlement = FinalSettlement.objects.select_for_update().select_related("contract").get(pk=settlement.pk)
+    settlement = FinalSettlement.objects.select_for_update(of=("self",)).select_related("contract").get(pk=settlement.pk)
     if settlement.state != FinalSettlement.State.SETTLED:
         raise TransitionRefused(_("Confirm the settlement before the refund."))
     if settlement.refund_order_id is not None:
