@@ -14,7 +14,8 @@ working days from the day after the end date:
   (no further invoices are sent to a deceased customer, as the runs do) and an **internal move** within
   the same administration, where the days are deducted for the customer and charged to the
   administration by an **accounting order** (``services.accounting_order_issue``);
-* an invoice at collection stops the settlement until it is recalled.
+* an invoice at collection stops the settlement until it is recalled, and so does a prepared rent run
+  that still includes the contract for a month the final invoice would charge (no month twice).
 
 Staff confirm the proposal ("Bekräfta slutreglering"): it is computed again and applied through the
 ledger services (``invoicing.credits``), nothing written directly; confirming twice does nothing more.
@@ -44,7 +45,16 @@ from hyresadmin.models import AuditEvent
 from hyresadmin.transitions import TransitionRefused, apply_transition
 
 from . import credits, events, periods, services
-from .models import RUN_KINDS, FinalSettlement, Invoice, InvoiceKind, InvoiceLine, PendingLine
+from .models import (
+    RUN_KINDS,
+    FinalSettlement,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceRun,
+    PendingLine,
+    RunItem,
+)
 from .payments import credit_balance
 
 ZERO = Decimal("0.00")
@@ -177,6 +187,12 @@ def compute_settlement(contract: RentalContract, *, internal_move: bool = False,
         if deceased_on is not None and deceased_on < period:
             proposal.notes.append(_("%(period)s is not invoiced: the customer died before the month began.")
                                   % {"period": f"{period:%Y-%m}"})
+            continue
+        if RunItem.objects.filter(contract=contract, run__period=period, included=True, invoice__isnull=True,
+                                  run__state__in=[InvoiceRun.State.PREPARED, InvoiceRun.State.APPROVED]).exists():
+            proposal.problems.append(_("The rent run for %(period)s still includes the contract: prepare the run "
+                                       "again (or let it be issued) before the settlement.")
+                                     % {"period": f"{period:%Y-%m}"})
             continue
         pending = list(PendingLine.objects.filter(contract=contract, period=period, invoice__isnull=True))
         computed = services.compute(contract, period, pending=pending)

@@ -280,3 +280,21 @@ def test_rent_paid_for_after_the_end_date_first_pays_the_customers_open_invoice(
     assert credit_balance(person_id=contract.customer_id) == 0
     assert invoice_of(contract, NOV).state == Invoice.State.PAID
     assert CustomerCredit.objects.filter(person_id=contract.customer_id).count() == 2
+
+
+def test_a_prepared_run_that_still_includes_the_contract_stops_the_final_invoice(staff, district):
+    from invoicing.models import RunItem
+
+    contract = contract_with_rent(rent=D("5400.00"), organisation=district)
+    issue_rent_run(period=NOV, actor=staff)
+    run = services.run_prepare(run=services.run_for(period=DEC, kind=RunKind.RENT), actor=staff)
+    assert RunItem.objects.filter(run=run, contract=contract, included=True).exists()
+    contract = terminate(contract, dt.date(2026, 12, 31))
+    proposal = settlement.final_settlement_propose(actor=staff, contract_id=contract.pk)
+    assert "2026-12" in proposal.proposal["problems"][0] and proposal.invoice_total == 0
+    with pytest.raises(TransitionRefused):
+        settlement.final_settlement_confirm(actor=staff, settlement=proposal)
+    # Prepared again, the run leaves the terminated contract out, and the final invoice charges December.
+    services.run_prepare(run=run, actor=staff)
+    settled = settlement.final_settlement_confirm(actor=staff, settlement=proposal)
+    assert settled.final_invoice.total == D("5400.00")
