@@ -798,4 +798,5 @@ class CollectionCodeAdmin(MasterDataAdmin):
 
 
 
-from . import admin_termination  # noqa: E402, F401  (the termination queue registers itself)
+# The termination and rent-reduction queues register themselves.
+from . import admin_termination, reduction_admin  # noqa: E402, F401

@@ -59,6 +59,11 @@ def _register_queues():
         due_field="due_date", admin_url="admin:contracts_termination_changelist",
         assignee_field="assignee", order=15,
     ))
+    queues.register(queues.Queue(
+        key="rent_reductions", label=_("Rent reductions (double housing)"),
+        open_items=selectors.open_rent_reductions, due_field="due_date",
+        admin_url="admin:contracts_rentreduction_changelist", order=16,
+    ))
 
 
 #: The admin's model permissions of the back-office roles on the contracts models.
@@ -76,6 +81,7 @@ STAFF_PERMISSIONS = {
     "contracts.collectioncode": ("view",),
     "contracts.termination": ("view", "change"),
     "contracts.terminationnotice": ("view", "add"),
+    "contracts.rentreduction": ("view", "change"),
 }
 ADMIN_PERMISSIONS = {
     **STAFF_PERMISSIONS,

@@ -507,4 +507,6 @@ class ContractDocument(models.Model):
 
 
 
+# The rent reduction for double housing (its own module; imported here so that migrations see it).
+from .reduction_models import RentReduction  # noqa: E402,F401
 from .termination_models import NoticeGiver, Termination, TerminationNotice  # noqa: E402, F401

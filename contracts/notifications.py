@@ -140,3 +140,25 @@ def termination_to_district(termination) -> int:
             "number": contract.number, "date": termination.end_date.isoformat()},
             body, settings.DEFAULT_FROM_EMAIL, sorted(addresses))
     return len(addresses)
+def rent_reduction_handled(reduction_id: int) -> None:
+    """Tell the submitting officer that the rent reduction was registered (and on which invoice) or
+    rejected (and why). Queued after commit."""
+    from django.db import transaction
+
+    def send() -> None:
+        from .reduction_models import RentReduction
+
+        reduction = RentReduction.objects.select_related("submitted_by").get(pk=reduction_id)
+        recipient = reduction.submitted_by.email
+        if not recipient:
+            return
+        with override("sv"):
+            body = render_to_string("contracts/email/rent_reduction_handled.txt", {
+                "reduction": reduction,
+                "url": _portal_url(f"/forvaltning/avtal/{reduction.contract_id}/"),
+            })
+            subject = (_("The rent reduction is registered")
+                       if reduction.state == reduction.State.REGISTERED else _("The rent reduction was rejected"))
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+
+    transaction.on_commit(send)

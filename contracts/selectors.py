@@ -84,3 +84,10 @@ def open_terminations(user) -> QuerySet[Termination]:
     return terminations_visible_to(user).filter(
         Q(state__in=Termination.OPEN_STATES)
         | Q(state__in=[Termination.State.CONFIRMED, Termination.State.SETTLED], terms_checked=False))
+def open_rent_reductions(user):
+    """The "my work" queue of rent reductions waiting for staff, by due date."""
+    from .reduction_models import RentReduction
+
+    if not permissions.is_service_staff(user):
+        return RentReduction.objects.none()
+    return RentReduction.objects.filter(state__in=RentReduction.OPEN_STATES)

@@ -5,7 +5,7 @@
 
 from django.urls import path
 
-from . import termination_views, views
+from . import reduction_views, termination_views, views
 
 app_name = "contracts"
 
@@ -23,5 +23,6 @@ urlpatterns = [
     path("avtal/<int:pk>/andra/", views.contract_change, name="contract_change"),
     path("avtal/<int:pk>/dokument/ladda-upp/", views.contract_document_upload,
          name="contract_document_upload"),
+    path("avtal/<int:pk>/nedsattning/ny/", reduction_views.reduction_new, name="reduction_new"),
     path("avtal/<int:pk>/dokument/<int:document_pk>/", views.contract_document, name="contract_document"),
 ]

@@ -261,6 +261,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.tasks.catch_up_first_invoices",
         "schedule": crontab(hour=5, minute=40),
     },
+    "invoicing-catch-up-final-settlements": {
+        "task": "invoicing.tasks.catch_up_final_settlements",
+        "schedule": crontab(hour=5, minute=50),
+    },
     "invoicing-quarterly-report": {
         "task": "invoicing.tasks.quarterly_invoicing_report",
         "schedule": crontab(hour=6, minute=40),

@@ -744,4 +744,4 @@ class ReportFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         response["Content-Disposition"] = content_disposition_header(True, report.file.name.rsplit("/", 1)[-1])
         return response
 
-from . import admin_payments  # noqa: E402,F401
+from . import admin_payments, settlement_admin  # noqa: E402,F401

@@ -1,7 +1,8 @@
 """The invoicing API: invoicing runs (``/api/v1/invoice-runs/``) and invoices (``/api/v1/invoices/``)
 with the invoice PDF, read only; payments (``/api/v1/payments/``, staff and officers, scoped), BgMax
 files (``/api/v1/payment-files/``, list and upload, staff only) and a customer's ledger
-(``/api/v1/ledger/{person_id}/``, ``invoicing.ledger``).
+(``/api/v1/ledger/{person_id}/``, ``invoicing.ledger``); final settlements of terminated contracts
+(``/api/v1/final-settlements/``, staff and officers, scoped, read only).
 
 Thin, like every door: every queryset comes from ``invoicing.selectors``, so a list never shows what
 the user may not see and an invoice outside the user's scope answers 404 — its detail and its PDF
@@ -37,7 +38,7 @@ from contracts.api import CITIZEN, NOT_FOUND, OFFICER, STAFF, RoleScopedViewSet,
 from hyresadmin import audit, permissions
 
 from . import ledger, periods, selectors
-from .models import Invoice, InvoiceLine, InvoiceRun, Payment, PaymentFile, RunKind
+from .models import FinalSettlement, Invoice, InvoiceLine, InvoiceRun, Payment, PaymentFile, RunKind
 
 FORBIDDEN = OpenApiResponse(description="The user's role may not use this endpoint.")
 
@@ -396,9 +397,69 @@ class LedgerViewSet(RoleScopedViewSet):
         return Response(LedgerSerializer(data).data)
 
 
+# --- Final settlements ----------------------------------------------------------------------------------
+
+
+class FinalSettlementFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=FinalSettlement.State.choices, required=False)
+
+
+class FinalSettlementSerializer(serializers.ModelSerializer):
+    is_overdue = serializers.BooleanField(read_only=True)
+    credits = serializers.SerializerMethodField(help_text="The final credits: per invoice, the action "
+                                                          "(`credit` or `cancel`) and the amount.")
+    missing = serializers.SerializerMethodField(help_text="The months a final invoice (or, for an internal "
+                                                          "move, an accounting order) charges.")
+
+    class Meta:
+        model = FinalSettlement
+        fields = ["id", "contract", "state", "end_date", "deceased", "internal_move", "credit_total",
+                  "invoice_total", "credits", "missing", "final_invoice", "accounting_order", "refund_order",
+                  "received_at", "due_date", "is_overdue", "settled_by", "settled_at"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
+        "invoice": {"type": "integer"}, "number": {"type": "integer"}, "period": {"type": "string"},
+        "action": {"type": "string", "enum": ["credit", "cancel"]}, "amount": {"type": "string"}}}})
+    def get_credits(self, obj) -> list:
+        return [{k: c[k] for k in ("invoice", "number", "period", "action", "amount")}
+                for c in (obj.proposal or {}).get("credits", [])]
+
+    @extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
+        "period": {"type": "string"}, "amount": {"type": "string"}}}})
+    def get_missing(self, obj) -> list:
+        return [{"period": m["period"], "amount": m["amount"]} for m in (obj.proposal or {}).get("missing", [])]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FinalSettlementFilterSerializer],
+                       responses={200: FinalSettlementSerializer(many=True), 400: OpenApiResponse(
+                           description="A bad filter value: `{parameter: [message]}`."), 403: FORBIDDEN}),
+    retrieve=extend_schema(responses={200: FinalSettlementSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
+)
+class FinalSettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScopedViewSet):
+    """Final settlements of terminated contracts, by due date: all for service staff, a district
+    officer's own administration's. Staff confirm them in the admin."""
+
+    serializer_class = FinalSettlementSerializer
+    read_roles = frozenset({STAFF, OFFICER})
+
+    def get_queryset(self):
+        return selectors.settlements_visible_to(self.request.user).order_by("due_date", "id")
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        params = self.query(FinalSettlementFilterSerializer)
+        if "state" in params:
+            queryset = queryset.filter(state=params["state"])
+        return queryset
+
+
 def register(router):
     router.register("invoice-runs", InvoiceRunViewSet, basename="invoice-run")
     router.register("invoices", InvoiceViewSet, basename="invoice")
     router.register("payments", PaymentViewSet, basename="payment")
     router.register("payment-files", PaymentFileViewSet, basename="payment-file")
     router.register("ledger", LedgerViewSet, basename="ledger")
+    router.register("final-settlements", FinalSettlementViewSet, basename="final-settlement")

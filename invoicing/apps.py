@@ -14,6 +14,24 @@ class InvoicingConfig(AppConfig):
         _register_role_permissions()
         _register_citizen_links()
         _register_payment_queue()
+        _register_settlements()
+
+
+def _register_settlements():
+    """The final settlements on the admin index, their permissions, and the invoice-status hook that
+    contracts' rent-reduction checks use (contracts may not import invoicing)."""
+    from contracts.reduction import register_invoice_status
+    from hyresadmin import permissions, queues, roles
+
+    from . import reductions, selectors
+
+    register_invoice_status(reductions.customer_invoice_status)
+    queues.register(queues.Queue(
+        key="final_settlements", label=_("Final settlements"), open_items=selectors.open_settlements,
+        due_field="due_date", admin_url="admin:invoicing_finalsettlement_changelist", order=27,
+    ))
+    for role in (permissions.SERVICE_STAFF, permissions.SERVICE_ADMIN):
+        roles.register(role, "invoicing.finalsettlement", ("view", "change"))
 
 
 def _register_citizen_links():

@@ -694,3 +694,7 @@ class RefundOrder(StatefulModel):
                 target=State.CANCELLED)
     def cancel(self):
         pass
+
+
+# The final settlement at termination (its own module; imported here so that migrations see it).
+from .settlement_models import FinalSettlement  # noqa: E402,F401

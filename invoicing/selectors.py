@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from hyresadmin import permissions
 
-from .models import Invoice, InvoiceRun
+from .models import FinalSettlement, Invoice, InvoiceRun
 
 
 def invoices_visible_to(user) -> QuerySet[Invoice]:
@@ -59,3 +59,15 @@ def citizen_status(invoice: Invoice, today=None) -> str:
     if invoice.state in (Invoice.State.ISSUED, Invoice.State.PARTLY_PAID) and invoice.due_date < today:
         return Invoice.State.OVERDUE
     return invoice.state
+
+
+def settlements_visible_to(user) -> QuerySet[FinalSettlement]:
+    """Final settlements: service staff all; a district officer their own administration's contracts'."""
+    return FinalSettlement.objects.filter(permissions.organisation_q(user, "contract__organisation"))
+
+
+def open_settlements(user) -> QuerySet[FinalSettlement]:
+    """The "my work" queue of final settlements waiting for staff to confirm, by due date."""
+    if not permissions.is_service_staff(user):
+        return FinalSettlement.objects.none()
+    return settlements_visible_to(user).filter(state__in=FinalSettlement.OPEN_STATES)

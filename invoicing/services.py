@@ -542,3 +542,18 @@ def invoice_issue_one_off(*, actor, kind: str, lines: list[OneOffLine], organisa
                  reason=reason or _("One-off invoice"),
                  changes={"kind": kind, "total": str(total), "due_date": invoice.due_date.isoformat()})
     return invoice
+
+
+@transaction.atomic
+def accounting_order_issue(*, actor, organisation_id: int, lines: list[OneOffLine],
+                           contract: RentalContract | None = None, period: date | None = None,
+                           due_date: date | None = None, notes: str = "", reason: str = "") -> Invoice:
+    """Issue one accounting order (bokföringsorder) outside the runs: it charges an administration,
+    not a person (an internal move at termination, the cost of a rent reduction for double housing).
+    Kind one-off, no customer; numbered, audited and followed up like any invoice."""
+    invoice = invoice_issue_one_off(actor=actor, kind="one_off", lines=lines, organisation_id=organisation_id,
+                                    customer_id=None, contract=contract, period=period, due_date=due_date,
+                                    notes=notes, reason=reason or _("Accounting order"))
+    Invoice.objects.filter(pk=invoice.pk).update(document_type=Invoice.DocumentType.ACCOUNTING_ORDER)
+    invoice.document_type = Invoice.DocumentType.ACCOUNTING_ORDER
+    return invoice

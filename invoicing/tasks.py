@@ -5,6 +5,7 @@ Beat fires each daily; ``schedule`` decides whether today is the day:
 - issue the rent run on its issue day (2nd working day) if approved; otherwise alert the staff;
 - the accounting orders (internal run) on the second-to-last working day of the month;
 - catch up first invoices that an activation event missed;
+- catch up final settlements for terminated contracts that a termination event missed;
 - the quarterly proof that every contract was invoiced, on the first working day of each quarter.
 """
 
@@ -125,6 +126,34 @@ def catch_up_first_invoices() -> int:
     ids = RentalContract.objects.filter(state__in=RentalContract.CURRENT_STATES,
                                         activated_at__gte=since).values_list("pk", flat=True)
     return sum(len(services.invoice_first_for_contract(contract_id=pk)) for pk in ids)
+
+
+@shared_task(name="invoicing.tasks.propose_final_settlement", acks_late=True)
+def propose_final_settlement(contract_id: int) -> int | None:
+    from . import settlement
+
+    proposed = settlement.final_settlement_propose(actor=settlement.JOB_ACTOR, contract_id=contract_id)
+    return proposed.pk if proposed else None
+
+
+@shared_task(name="invoicing.tasks.catch_up_final_settlements", acks_late=True)
+def catch_up_final_settlements() -> int:
+    """Daily: a settlement proposal for every terminated customer contract that has none (a lost
+    ``contract_terminated`` event delays the settlement by a day at most)."""
+    from . import settlement
+
+    count = 0
+    for pk in list(settlement.settlements_missing()):
+        count += settlement.final_settlement_propose(actor=settlement.JOB_ACTOR, contract_id=pk) is not None
+    return count
+
+
+@shared_task(name="invoicing.tasks.apply_rent_reduction", acks_late=True)
+def apply_rent_reduction(reduction_id: int) -> int:
+    """A registered rent reduction: its negative lines on the next invoice and its booking."""
+    from . import reductions
+
+    return len(reductions.rent_reduction_apply(reduction_id=reduction_id))
 
 
 # --- Documents and reports ---------------------------------------------------------------------------
