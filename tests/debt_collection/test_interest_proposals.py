@@ -1,0 +1,95 @@
+"""Interest-invoice proposals: proposed above the minimum for invoices paid late or still open whose
+collection code charges interest, reviewed, issued as interest invoices, never twice for a period."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from debt_collection import interest as service
+from debt_collection.models import InterestBatch, InterestProposal, ReferenceRate
+from hyresadmin.models import AuditEvent
+from hyresadmin.transitions import TransitionRefused
+from invoicing.models import Invoice, InvoiceKind
+from tests.debt_collection.collection_factories import code_with_policy, invoice_due, pay
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+DUE = dt.date(2026, 8, 31)
+
+
+@pytest.fixture
+def code(db):
+    return code_with_policy("K1", charges_interest=True)
+
+
+def test_the_reference_rates_are_seeded_with_the_unconfirmed_ones_provisional():
+    rates = {r.valid_from: r for r in ReferenceRate.objects.all()}
+    assert rates[dt.date(2023, 7, 1)].rate == D("3.50") and not rates[dt.date(2023, 7, 1)].provisional
+    assert rates[dt.date(2025, 1, 1)].rate == D("3.00") and rates[dt.date(2025, 1, 1)].provisional
+    assert rates[dt.date(2026, 1, 1)].provisional
+
+
+def test_an_open_late_invoice_is_proposed_issued_once_and_then_continued(staff, code):
+    late = invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=code)
+    until = dt.date(2026, 11, 20)
+    # 81 days at 2,00 + 8 = 10 %: 20000 × 0.10 × 81 / 365 = 443.835… → 443,84 kr.
+    batch = service.interest_proposals_create(actor=staff, until=until)
+    [proposal] = batch.proposals.all()
+    assert (proposal.invoice, proposal.from_date, proposal.until, proposal.days, proposal.amount) == (
+        late, DUE, until, 81, D("443.84"))
+
+    batch = service.interest_batch_issue(actor=staff, batch=batch)
+    assert batch.state == InterestBatch.State.ISSUED
+    charged = InterestProposal.objects.get()
+    bill = charged.interest_invoice
+    assert charged.charged and bill.kind == InvoiceKind.INTEREST and bill.total == D("443.84")
+    assert bill.customer_id == late.customer_id and bill.lines.get().kind == "interest"
+    assert AuditEvent.objects.filter(object_id=str(batch.pk), to_state="issued").exists()
+
+    # Proposed again for the same day: nothing new is due.
+    assert service.interest_proposals_create(actor=staff, until=until) is None
+    # A month later the interest runs on from where it was charged.
+    later = service.interest_proposals_create(actor=staff, until=dt.date(2026, 12, 31))
+    [next_part] = later.proposals.all()
+    assert (next_part.from_date, next_part.days) == (until, 41)
+
+
+def test_a_code_that_charges_no_interest_and_amounts_under_the_minimum_are_not_proposed(staff, settings):
+    no_interest = code_with_policy("K9", charges_interest=False)
+    invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=no_interest)
+    small = code_with_policy("K1", charges_interest=True)
+    invoice_due(actor=staff, due_date=DUE, amount=D("500.00"), collection_code=small)  # ≈ 11 kr
+    assert service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20)) is None
+    settings.INTEREST_INVOICE_MINIMUM = "10"
+    batch = service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20))
+    assert batch.proposals.get().amount == D("11.10")
+
+
+def test_an_invoice_paid_late_is_charged_up_to_its_payment_and_never_again(staff, code):
+    late = invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=code)
+    pay(late, D("20000.00"), dt.date(2026, 10, 10))  # 40 days: 20000 × 0.10 × 40/365 = 219,18
+    batch = service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20))
+    proposal = batch.proposals.get()
+    assert (proposal.until, proposal.amount) == (dt.date(2026, 10, 10), D("219.18"))
+    service.interest_batch_issue(actor=staff, batch=batch)
+    assert service.interest_proposals_create(actor=staff, until=dt.date(2026, 12, 20)) is None
+
+
+def test_staff_take_a_proposal_out_and_it_is_not_invoiced(staff, code):
+    invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=code)
+    batch = service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20))
+    service.interest_proposal_set_included(actor=staff, proposal=batch.proposals.get(), included=False)
+    batch = service.interest_batch_issue(actor=staff, batch=batch)
+    assert not InterestProposal.objects.filter(charged=True).exists()
+    assert not Invoice.objects.filter(kind=InvoiceKind.INTEREST).exists()
+    assert batch.summary["invoices"] == 0
+
+
+def test_a_second_proposal_waits_for_the_first_to_be_reviewed(staff, code):
+    invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=code)
+    batch = service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20))
+    with pytest.raises(TransitionRefused):
+        service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 21))
+    service.interest_batch_discard(actor=staff, batch=batch, reason="Fel dag")
+    assert service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 21)) is not None
