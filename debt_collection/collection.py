@@ -220,9 +220,11 @@ def collection_hand_over(*, actor, cases) -> list[AgencyFile]:
     """Hand the proposed ``cases`` to the collection agency: refused as a whole (every problem listed)
     if any may not be; else their invoices go to collection, their claims into one file per collection
     code, and the cases are ``sent_to_agency``. Returns the files made."""
-    locked = list(CollectionCase.objects.select_for_update()
-                  .select_related("collection_code__policy", "customer", "organisation")
-                  .filter(pk__in=[c.pk for c in cases]).order_by("pk"))
+    ids = list(CollectionCase.objects.select_for_update().filter(pk__in=[c.pk for c in cases])
+               .order_by("pk").values_list("pk", flat=True))
+    # Locked first, then read with their relations (a row lock cannot take the outer join to the policy).
+    locked = list(CollectionCase.objects.select_related("collection_code__policy", "customer", "organisation")
+                  .filter(pk__in=ids).order_by("pk"))
     problems = []
     for case in locked:
         problems += [_("Case %(id)s: %(problem)s") % {"id": case.pk, "problem": p} for p in hand_over_problems(case)]
@@ -279,7 +281,8 @@ def enforcement_fee(kind: str) -> Decimal:
 def enforcement_apply(*, actor, case: CollectionCase, kind: str, applied_on: date, reference: str = "",
                       note: str = "") -> EnforcementApplication:
     """Record an application to Kronofogden for ``case`` (at the agency or already at Kronofogden)."""
-    case = CollectionCase.objects.select_for_update().select_related("collection_code__policy").get(pk=case.pk)
+    list(CollectionCase.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
+    case = CollectionCase.objects.select_related("collection_code__policy").get(pk=case.pk)
     if case.state not in (CollectionCase.State.SENT_TO_AGENCY, CollectionCase.State.AT_ENFORCEMENT):
         raise TransitionRefused(_("Only a case at the collection agency or at Kronofogden can go to "
                                   "Kronofogden."))
