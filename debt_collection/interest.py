@@ -239,10 +239,13 @@ def _candidates(until: date):
             .filter(kind__in=INTEREST_BEARING_KINDS, document_type=Invoice.DocumentType.INVOICE,
                     customer__isnull=False, state__in=INTEREST_STATES, due_date__lt=until)
             .annotate(charged_until=Subquery(charged), last_paid_at=Subquery(last_money))
-            # A paid invoice is looked at only if money came after what was charged before (or ever).
+            # A paid invoice is looked at only if it was paid after its due date, and after what was
+            # charged before.
             .filter(~Q(state=Invoice.State.PAID)
-                    | Q(charged_until__isnull=True)
-                    | Q(last_paid_at__date__gt=F("charged_until")))
+                    | (Q(last_paid_at__date__gt=F("due_date"))
+                       & (Q(charged_until__isnull=True) | Q(last_paid_at__date__gt=F("charged_until")))))
+            # Once handed over to the collection agency, the agency claims the interest.
+            .exclude(collection_claims__case__agency_file__isnull=False)
             .select_related("collection_code__policy", "customer")
             .prefetch_related("allocations__payment", "credit_notes")
             .order_by("customer_id", "due_date", "number"))

@@ -93,3 +93,22 @@ def test_a_second_proposal_waits_for_the_first_to_be_reviewed(staff, code):
         service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 21))
     service.interest_batch_discard(actor=staff, batch=batch, reason="Fel dag")
     assert service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 21)) is not None
+
+
+def test_an_invoice_paid_on_time_or_handed_to_the_agency_bears_no_proposal(staff, code):
+    on_time = invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=code)
+    pay(on_time, D("20000.00"), DUE)
+    assert service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20)) is None
+
+    from debt_collection import collection
+    from debt_collection.models import CollectionCase
+    from tests.debt_collection.collection_factories import remind
+
+    code.policy.agency_after_days = 14
+    code.policy.save()
+    handed = remind(invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=code),
+                    actor=staff, on=dt.date(2026, 9, 10))
+    collection.collection_proposals_create(actor=staff, today=dt.date(2026, 10, 1))
+    collection.collection_hand_over(actor=staff, cases=list(CollectionCase.objects.all()))
+    pay(Invoice.objects.get(pk=handed.pk), D("20000.00"), dt.date(2026, 11, 1))
+    assert service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20)) is None
