@@ -150,3 +150,42 @@ def test_the_rate_list_costs_the_same_however_long(staff, staff_client):
     with CaptureQueriesContext(connection) as more:
         staff_client.get(RATES)
     assert len(more) == len(queries)
+
+
+def test_the_action_pages_render_and_kronofogden_is_recorded_from_the_case_page(staff, staff_client, code):
+    _reminded_invoices(staff, code, 1)
+    collection.collection_proposals_create(actor=staff, today=TODAY)
+    case = CollectionCase.objects.get()
+    for slug in ("write-down", "withdraw"):
+        assert staff_client.get(f"{CASES}{case.pk}/{slug}/").status_code == 200
+    collection.collection_hand_over(actor=staff, cases=[case])
+    page = staff_client.get(f"{CASES}{case.pk}/change/").content.decode()
+    assert "Ansök hos Kronofogden" in page
+    assert staff_client.get(f"{CASES}{case.pk}/enforcement/").status_code == 200
+    response = staff_client.post(f"{CASES}{case.pk}/enforcement/", {"kind": "payment_order",
+                                                                     "applied_on": "2026-11-20"})
+    assert response.status_code == 302
+    application = case.enforcement_applications.get()
+    assert application.fee == D("300.00")
+    assert staff_client.get(f"{CASES}{case.pk}/decision/").status_code == 200
+    response = staff_client.post(f"{CASES}{case.pk}/decision/", {"application": application.pk,
+                                                                  "decision": "disputed", "decided_on": "2026-11-22"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.decision == "disputed"
+
+
+def test_staff_take_a_late_invoice_out_of_the_interest_proposal(staff, staff_client):
+    from debt_collection.models import InterestProposal
+
+    code = code_with_policy("K1", charges_interest=True)
+    invoice_due(actor=staff, due_date=dt.date(2026, 8, 31), amount=D("20000.00"), collection_code=code)
+    staff_client.post(f"{BATCHES}add/", {"until": "2026-11-01"})
+    proposal = InterestProposal.objects.get()
+    response = staff_client.post("/admin/debt_collection/interestproposal/", {
+        "action": "take_out", "_selected_action": [proposal.pk]})
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert not proposal.included
+    page = staff_client.get("/admin/").content.decode()
+    assert "Räntefakturaförslag att granska" in page

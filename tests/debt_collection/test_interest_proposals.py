@@ -112,3 +112,26 @@ def test_an_invoice_paid_on_time_or_handed_to_the_agency_bears_no_proposal(staff
     collection.collection_hand_over(actor=staff, cases=list(CollectionCase.objects.all()))
     pay(Invoice.objects.get(pk=handed.pk), D("20000.00"), dt.date(2026, 11, 1))
     assert service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20)) is None
+
+
+def test_a_part_payment_lowers_the_interest_from_its_payment_date(staff, code):
+    late = invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=code)
+    pay(late, D("10000.00"), dt.date(2026, 9, 30))
+    # 30 days on 20 000 and 51 on 10 000 at 10 %: (20000×30 + 10000×51) × 0.10 / 365 = 304,109… → 304,11.
+    batch = service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20))
+    assert batch.proposals.get().amount == D("304.11")
+
+
+def test_the_database_refuses_to_charge_the_same_period_twice(staff, code):
+    from django.db import IntegrityError, transaction
+
+    invoice_due(actor=staff, due_date=DUE, amount=D("20000.00"), collection_code=code)
+    batch = service.interest_proposals_create(actor=staff, until=dt.date(2026, 11, 20))
+    service.interest_batch_issue(actor=staff, batch=batch)
+    charged = InterestProposal.objects.get()
+    other = InterestBatch.objects.create(until=charged.until, minimum=D("100"), due_date=charged.until,
+                                         state=InterestBatch.State.DISCARDED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InterestProposal.objects.create(batch=other, invoice=charged.invoice, customer=charged.customer,
+                                        organisation=charged.organisation, from_date=charged.from_date,
+                                        until=charged.until, days=1, amount=D("1.00"), charged=True)
