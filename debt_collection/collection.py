@@ -241,6 +241,9 @@ def collection_hand_over(*, actor, cases) -> list[AgencyFile]:
                 invoice = claim.invoice
                 if invoice.state not in HANDOVER_STATES or invoice.balance <= 0:
                     claim.delete()  # paid or closed since it was proposed: not handed over
+                    audit.record(AuditEvent.Type.UPDATE, actor=actor, subject=case,
+                                 reason=_("Invoice %(number)s left out: %(state)s since it was proposed")
+                                 % {"number": invoice.number, "state": invoice.get_state_display().lower()})
                     continue
                 apply_transition(invoice, "send_to_collection", actor=actor,
                                  reason=_("Handed over to the collection agency (case %(id)s)") % {"id": case.pk})

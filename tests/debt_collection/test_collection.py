@@ -200,3 +200,15 @@ def test_at_collection_the_day_of_proposal_is_a_working_day_review_date(staff, r
     with at(dt.date(2026, 10, 2)):
         [case] = _proposed(staff, today=dt.date(2026, 10, 2))  # a Friday
     assert case.due_date == dt.date(2026, 10, 6)
+
+
+def test_an_invoice_paid_after_it_was_proposed_is_left_out_of_the_handover(staff, code):
+    contract = active_contract(collection_code=code)
+    kept = remind(invoice_due(actor=staff, due_date=DUE, contract=contract), actor=staff, on=REMINDED)
+    paid = remind(invoice_due(actor=staff, due_date=DUE, contract=contract), actor=staff, on=REMINDED)
+    [case] = _proposed(staff)
+    pay(fresh(paid), D("5400.00"), dt.date(2026, 10, 2))
+    [stored] = collection.collection_hand_over(actor=staff, cases=[case])
+    assert (stored.rows, stored.total) == (1, D("5400.00"))
+    assert fresh(kept).state == Invoice.State.AT_COLLECTION and fresh(paid).state == Invoice.State.PAID
+    assert fresh(case).total == D("5400.00")
