@@ -16,6 +16,11 @@ class DebtCollectionConfig(AppConfig):
     def ready(self):
         _register_report_links()
         _register_report_role_permissions()
+        # Interest and collection: the admin and the Celery tasks live in their own modules (Celery's
+        # autodiscovery finds only ``tasks``), imported here; then the queues and role permissions.
+        from . import admin_collection, tasks_collection  # noqa: F401
+
+        _register_collection()
 
 
 def _register_report_links():
@@ -38,5 +43,40 @@ def _register_report_role_permissions():
     from hyresadmin import permissions, roles
 
     for model, actions in REPORT_PERMISSIONS.items():
+        roles.register(permissions.SERVICE_STAFF, model, actions)
+        roles.register(permissions.SERVICE_ADMIN, model, actions)
+
+
+#: The admin's model permissions of the back-office roles on the interest and collection models. Cases,
+#: proposals and write-downs change only through their buttons (the services); rates are data staff keep.
+COLLECTION_STAFF_PERMISSIONS = {
+    "debt_collection.referencerate": ("view", "add", "change"),
+    "debt_collection.interestbatch": ("view", "add", "change"),
+    "debt_collection.interestproposal": ("view", "change"),
+    "debt_collection.collectioncase": ("view", "change"),
+    "debt_collection.collectionclaim": ("view",),
+    "debt_collection.agencyfile": ("view",),
+    "debt_collection.enforcementapplication": ("view",),
+    "debt_collection.writedown": ("view",),
+}
+
+
+def _register_collection():
+    """The queues on the admin index ("Mitt arbete") and the roles' permissions."""
+    from hyresadmin import permissions, queues, roles
+
+    from . import collection, interest
+
+    queues.register(queues.Queue(
+        key="collection_proposals", label=_("Claims proposed for the collection agency"),
+        open_items=collection.cases_to_review, due_field="due_date",
+        admin_url="admin:debt_collection_collectioncase_changelist", order=45,
+    ))
+    queues.register(queues.Queue(
+        key="interest_proposals", label=_("Interest-invoice proposals to review"),
+        open_items=interest.batches_to_review, due_field="due_date",
+        admin_url="admin:debt_collection_interestbatch_changelist", order=46,
+    ))
+    for model, actions in COLLECTION_STAFF_PERMISSIONS.items():
         roles.register(permissions.SERVICE_STAFF, model, actions)
         roles.register(permissions.SERVICE_ADMIN, model, actions)

@@ -202,6 +202,8 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "invoicing.models.InvoiceLine.Kind",
         "InvoiceStateEnum": "invoicing.models.Invoice.State",
         "SupportCaseStateEnum": "support.models.SupportCase.State",
+        "EnforcementApplicationKindEnum": "debt_collection.collection_models.EnforcementApplication.Kind",
+        "CollectionCaseStateEnum": "debt_collection.collection_models.CollectionCase.State",
     },
 }
 
@@ -281,6 +283,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.end_terminated_contracts",
         "schedule": crontab(hour=0, minute=20),
     },
+    "debt-collection-interest-proposals": {
+        "task": "debt_collection.tasks_collection.monthly_interest_proposals",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "debt-collection-collection-proposals": {
+        "task": "debt_collection.tasks_collection.daily_collection_proposals",
+        "schedule": crontab(hour=7, minute=40),
+    },
+    "debt-collection-close-settled-cases": {
+        "task": "debt_collection.tasks_collection.daily_close_settled_cases",
+        "schedule": crontab(hour=7, minute=50),
+    },
     "contracts-delete-expired-submissions": {
         "task": "contracts.tasks.delete_expired_submissions",
         "schedule": crontab(hour=1, minute=30),
@@ -334,6 +348,10 @@ LEDGER_ACCOUNTS = {
     "interest": env.str("LEDGER_ACCOUNT_INTEREST", default="8313"),
     "fee": env.str("LEDGER_ACCOUNT_FEE", default="3618"),
 }
+#: Late-payment interest below this (kronor, per customer and interest invoice) is not proposed.
+INTEREST_INVOICE_MINIMUM = env.str("INTEREST_INVOICE_MINIMUM", default="100")
+#: Working days staff have to review a claim proposed for the collection agency (its queue's due date).
+COLLECTION_REVIEW_WORKING_DAYS = env.int("COLLECTION_REVIEW_WORKING_DAYS", default=2)
 #: The city's name and organisation number, printed on invoices and in the payment QR code.
 INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Stockholms stad")
 #: PROVISIONAL: 212000-0142 is not confirmed from a source (FACTS.md open item 4); set it in production.

@@ -10,13 +10,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from contracts import api as contracts_api
+from debt_collection import api_collection as collection_api
 from hyresadmin import api as kernel_api
 from hyresadmin import views
 from invoicing import api as invoicing_api
 from support import api as support_api
 
 router = DefaultRouter()
-for module in (kernel_api, contracts_api, invoicing_api, support_api):
+for module in (kernel_api, contracts_api, invoicing_api, support_api, collection_api):
     module.register(router)
 
 portal_patterns = (
