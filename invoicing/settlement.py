@@ -24,7 +24,7 @@ on death, the estate's representative — by ``credits.refund_order_create``: a 
 within delegation (two months' rent), beyond it the district decides.
 
 Facts recorded by the termination (internal move, the estate's contact) are read from
-``contracts.Termination`` when that model exists; the termination is marked settled through the
+``contracts.Termination`` (none for a contract that ended by its fixed end date); the termination is marked settled through the
 ``settlement_done`` event (``invoicing.receivers``).
 """
 
