@@ -25,7 +25,8 @@ allocations and credit entries sum to its amount, and every invoice's balance is
 allocations.
 
 Environment: ``BENCH_PAYMENTS`` (default 100000; the invoices are as many), ``BENCH_REPEAT``
-(default 2), ``BENCH_DATABASE``.
+(default 2), ``BENCH_DATABASE``; ``BENCH_PROFILE=1`` runs the import once more under cProfile and
+prints the costliest functions and the SQL time per kind of statement.
 """
 
 from __future__ import annotations
@@ -96,6 +97,41 @@ def recreate_database(url: str) -> None:
 def drop_database(url: str) -> None:
     with admin_connection(url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+class SqlTimer:
+    """Time spent in SQL, per kind of statement (its first words)."""
+
+    def __init__(self):
+        self.times: dict[str, list] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            key = " ".join(str(sql).split()[:4])[:70]
+            entry = self.times.setdefault(key, [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - start
+
+    def print(self) -> None:
+        for key, (count, seconds) in sorted(self.times.items(), key=lambda kv: -kv[1][1])[:15]:
+            print(f"  sql {seconds:7.2f} s  {count:>5}×  {key}")
+
+
+def profile(func) -> None:
+    import cProfile
+    import pstats
+
+    from django.db import connection
+
+    timer = SqlTimer()
+    profiler = cProfile.Profile()
+    with connection.execute_wrapper(timer):
+        profiler.runcall(func)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    timer.print()
 
 
 class QueryCounter:
@@ -353,6 +389,9 @@ def main() -> None:
                                                      parsed=parsed)
 
         report("import", n, *measure(run, repeat=repeat, reset=undo_import), target=TARGET_SECONDS)
+        if os.environ.get("BENCH_PROFILE"):
+            undo_import()
+            profile(run)
         result = results["last"]
         print("result   " + "  ".join(f"{k}={result[k]}" for k in (
             "payments", "deductions", "paid", "partly", "surplus", "credit", "unmatched", "offset")),
