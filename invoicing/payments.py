@@ -51,6 +51,7 @@ from hyresadmin.imports import ImportRefused, LineError, import_file
 from hyresadmin.middleware import current_request_id
 from hyresadmin.models import AuditEvent
 
+from .bgmax import gc_paused
 from .models import Allocation, CustomerCredit, Invoice, Payment, PaymentFile
 from .ocr import is_valid_ocr
 
@@ -99,6 +100,18 @@ def _check_bankgiro(parsed) -> str:
     if errors:
         raise ImportRefused(_("The file is for another bankgiro. Nothing was changed."), errors)
     return ours
+
+
+def _check_test_marker(parsed) -> None:
+    """Refuse a test file (TK01 test marker ``T``) unless ``settings.BGMAX_ACCEPT_TEST_FILES``."""
+    from .bgmax import F_TEST
+
+    if getattr(parsed, "test_marker", False) and not settings.BGMAX_ACCEPT_TEST_FILES:
+        raise ImportRefused(
+            _("The BgMax file is a test file. Nothing was changed."),
+            [LineError(getattr(parsed, "start_line", 1),
+                       _("The test marker is T (a test file from Bankgirot); only production files (P) "
+                         "are imported here."), F_TEST)])
 
 
 def _file_timestamp(parsed):
@@ -413,6 +426,7 @@ def _records(parsed):
 
 def import_parsed(*, actor, name: str, data: bytes, parsed, chunk_size: int = CHUNK) -> dict:
     """Import an already parsed BgMax file (``import_bgmax`` without the parsing)."""
+    _check_test_marker(parsed)
     _check_bankgiro(parsed)
     deposits_total = sum((d.amount for d in parsed.sections), ZERO)
     due_date = calendar.add_working_days(timezone.localdate(), UNMATCHED_DUE_WORKING_DAYS)
@@ -431,8 +445,9 @@ def import_parsed(*, actor, name: str, data: bytes, parsed, chunk_size: int = CH
         ctx = _Context(file_id=file.pk, actor_id=actor_id, actor_label=actor_label, due_date=due_date,
                        now=timezone.now(), content_type_id=content_type.pk, request_id=request_id)
         records = list(_records(parsed))
-        for start in range(0, len(records), chunk_size):
-            _match_chunk(records[start:start + chunk_size], ctx)
+        with gc_paused():
+            for start in range(0, len(records), chunk_size):
+                _match_chunk(records[start:start + chunk_size], ctx)
         outcome = ctx.outcome
         offset = offset_credit_balances(customer_ids=outcome.customer_ids, actor=actor)
         counts = outcome.counts
@@ -458,7 +473,7 @@ def import_bgmax(*, actor, name: str, data: bytes) -> dict:
     """Import and match a BgMax file, all or nothing; returns the counts.
 
     Raises ``ImportRefused`` (nothing written) for a file that cannot be read (naming the line and
-    field), a deposit to another bankgiro than ``settings.BANKGIRO_NUMBER`` (naming its TK05 line), or
+    field), a test file (TK01 test marker ``T``) unless ``settings.BGMAX_ACCEPT_TEST_FILES``, a deposit to another bankgiro than ``settings.BANKGIRO_NUMBER`` (naming its TK05 line), or
     a file already imported. Deductions (TK21) become unmatched items for staff; no invoice is reduced
     automatically.
     """
