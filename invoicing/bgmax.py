@@ -29,6 +29,12 @@ Reading rules (FACTS.md §3.1):
   Not checked (the sources disagree or the fields are free text): the avdragskod's value, that
   TK22/TK23 repeat their payment's payer bankgiro/channel/serial, the currency, the format of a
   reference (the matching decides what a valid OCR is).
+
+Speed (100 000 payments in well under a second of CPU): a payment record's positions 3–70 are read
+with one regular expression that encodes the same checks as the field-by-field reading, which only
+runs when the expression does not match, to name the bad field; the frozen records are built without
+the dataclass ``__init__``; and the cyclic garbage collector is paused while the file's objects are
+built (:func:`gc_paused`).
 """
 
 from __future__ import annotations
