@@ -375,7 +375,7 @@ def _match_chunk(records, ctx: _Context) -> None:
     for deposit, record, kind in records:
         amount = record.amount
         row = [ctx.file_id, kind, unmatched, deposit.serial[:5], record.line, deposit.payment_date, amount,
-               record.reference.strip()[:25], record.reference_code, str(record.channel)[:1],
+               record.reference.strip()[:25], record.reference_code, str(record.channel or "")[:1],
                record.serial[:12], record.payer_bankgiro[:10], _payer_name(record),
                record.payer_address[:35], record.payer_postcode[:9], record.payer_town[:35],
                record.payer_org_number[:12], None, None, ctx.due_date, "", ctx.now]
@@ -471,8 +471,8 @@ def import_parsed(*, actor, name: str, data: bytes, parsed, chunk_size: int = CH
             deductions=sum(len(d.deductions) for d in parsed.sections), total=deposits_total)
         ctx = _Context(file_id=file.pk, actor_id=actor_id, actor_label=actor_label, due_date=due_date,
                        now=timezone.now(), content_type_id=content_type.pk, request_id=request_id)
-        records = list(_records(parsed))
         with gc_paused():
+            records = list(_records(parsed))
             for start in range(0, len(records), chunk_size):
                 _match_chunk(records[start:start + chunk_size], ctx)
         outcome = ctx.outcome
