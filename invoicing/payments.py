@@ -230,6 +230,8 @@ PAYMENT_FIELDS = (
     "payer_postcode", "payer_town", "payer_org_number", "invoice_id", "customer_id", "due_date", "note",
     "created_at",
 )
+P_STATUS, P_INVOICE, P_CUSTOMER, P_DUE_DATE, P_NOTE = (
+    PAYMENT_FIELDS.index(name) for name in ("status", "invoice_id", "customer_id", "due_date", "note"))
 ALLOCATION_FIELDS = ("payment_id", "invoice_id", "amount", "created_at")
 CREDIT_FIELDS = ("person_id", "kind", "amount", "payment_id", "created_at")
 AUDIT_FIELDS = (
@@ -238,7 +240,7 @@ AUDIT_FIELDS = (
 )
 #: The invoice fields the matching reads, in this order: ``_locked_invoices`` rows.
 INVOICE_FIELDS = ("id", "number", "ocr_reference", "state", "balance", "customer_id")
-INV_ID, INV_NUMBER, INV_STATE, INV_BALANCE, INV_CUSTOMER = 0, 1, 3, 4, 5
+INV_ID, INV_NUMBER, INV_REF, INV_STATE, INV_BALANCE, INV_CUSTOMER = range(len(INVOICE_FIELDS))
 
 
 @dataclass
@@ -319,7 +321,7 @@ def _locked_invoices(refs) -> dict[str, list]:
     else:
         rows = (Invoice.objects.select_for_update().filter(ocr_reference__in=refs).order_by("pk")
                 .values_list(*INVOICE_FIELDS))
-    return {row[2]: list(row) for row in rows}
+    return {row[INV_REF]: list(row) for row in rows}
 
 
 _AFTER_PAYMENT: dict[tuple[str, bool], str] = {}
@@ -381,38 +383,38 @@ def _match_chunk(records, ctx: _Context) -> None:
                record.payer_org_number[:12], None, None, ctx.due_date, "", ctx.now]
         rows.append(row)
         if kind == Payment.Kind.DEDUCTION:
-            row[20] = note_deduction
+            row[P_NOTE] = note_deduction
             counts["unmatched"] += 1
             continue
         ref = _candidate_reference(record)
         invoice = invoices.get(ref) if ref else None
         if invoice is None:
             if record.extra_references:
-                row[20] = note_several
+                row[P_NOTE] = note_several
             elif ref and is_valid_ocr(ref):
-                row[20] = note_unknown
+                row[P_NOTE] = note_unknown
             else:
-                row[20] = note_invalid
+                row[P_NOTE] = note_invalid
             counts["unmatched"] += 1
             continue
         invoice_id, customer_id, balance = invoice[INV_ID], invoice[INV_CUSTOMER], invoice[INV_BALANCE]
-        row[17], row[18] = invoice_id, customer_id
+        row[P_INVOICE], row[P_CUSTOMER] = invoice_id, customer_id
         is_open = invoice[INV_STATE] in open_states
         if customer_id is None and (not is_open or amount > balance):
             # No customer to hold a credit balance: staff decide, and the invoice is left unchanged.
-            row[20] = note_no_customer
+            row[P_NOTE] = note_no_customer
             counts["unmatched"] += 1
             continue
         put = min(amount, balance) if is_open and balance > 0 else ZERO
         rest = amount - put
-        row[19] = None  # handled: no due date
+        row[P_DUE_DATE] = None  # handled: no due date
         index = len(rows) - 1
         if put:
             balance -= put
             before = invoice[INV_STATE]
             after = _state_after_payment(before, balance == 0)
             invoice[INV_BALANCE], invoice[INV_STATE] = balance, after
-            row[2] = matched
+            row[P_STATUS] = matched
             allocations.append((index, invoice_id, put))
             changed[invoice_id] = invoice
             if rest:
@@ -427,7 +429,7 @@ def _match_chunk(records, ctx: _Context) -> None:
                                reason, {"payment_line": record.line, "amount": str(put)}, ctx.request_id,
                                ctx.now))
         else:
-            row[2] = to_credit
+            row[P_STATUS] = to_credit
             credits.append((index, customer_id, CustomerCredit.Kind.PAID_INVOICE, rest))
             counts["credit"] += 1
         if customer_id:
