@@ -329,6 +329,9 @@ LOGGING = {
 
 #: The city's bankgiro number, printed on invoices and required of incoming BgMax files.
 BANKGIRO_NUMBER = env.str("BANKGIRO_NUMBER", default="5050-1055")
+#: Whether a BgMax file marked as a test file (TK01 position 45 ``T``, FACTS.md §3.2) may be imported.
+#: Off in production: there a test file is refused, so that made-up payments never reach the ledger.
+BGMAX_ACCEPT_TEST_FILES = env.bool("BGMAX_ACCEPT_TEST_FILES", default=DEBUG)
 #: Invoices over this amount (kronor) are flagged for a check by hand before a run is approved.
 INVOICE_REVIEW_LIMIT = env.int("INVOICE_REVIEW_LIMIT", default=10000)
 #: A contract's invoice that differs from its previous one by more than this share is flagged.

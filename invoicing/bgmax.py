@@ -29,11 +29,19 @@ Reading rules (FACTS.md §3.1):
   Not checked (the sources disagree or the fields are free text): the avdragskod's value, that
   TK22/TK23 repeat their payment's payer bankgiro/channel/serial, the currency, the format of a
   reference (the matching decides what a valid OCR is).
+
+Speed (100 000 payments in well under a second of CPU): a payment record's positions 3–70 are read
+with one regular expression that encodes the same checks as the field-by-field reading, which only
+runs when the expression does not match, to name the bad field; the frozen records are built without
+the dataclass ``__init__``; and the cyclic garbage collector is paused while the file's objects are
+built (:func:`gc_paused`).
 """
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,6 +55,7 @@ __all__ = [
     "Deposit",
     "ExtraReference",
     "PaymentRecord",
+    "gc_paused",
     "parse",
     "parse_lines",
 ]
@@ -59,6 +68,10 @@ LAYOUT_VERSION = "01"
 KNOWN_CODES = frozenset({"01", "05", "20", "21", "22", "23", "25", "26", "27", "28", "29", "15", "70"})
 
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() would accept "²" (Latin-1 0xB2)
+#: Positions 3–70 of a TK20–23 record when every field is well formed (``_payment_fields``' fast path;
+#: the same rules as the field-by-field checks, which run when this does not match, to name the field).
+_PAYMENT_BODY = re.compile(r"([0-9]{10}| {10})(.{25})([0-9]{18})([0-9])([0-9])(.{12})([0-9])", re.DOTALL)
+_NO_BANKGIRO = " " * 10
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 # Field names: Bankgirot's own (Swedish) names from the technical manual, FACTS.md §3.2.
@@ -165,15 +178,17 @@ class Deposit:
 
 @dataclass(frozen=True)
 class BgMaxFile:
-    """A parsed file. ``counts`` are the end record's (checked against what was read):
-    ``payments`` (TK20), ``deductions`` (TK21), ``extra_references`` (TK22 + TK23), ``deposits``
-    (TK15)."""
+    """A parsed file. ``test_marker`` is True for a test file (TK01 ``T``); ``start_line`` is the
+    start record's line (1 unless ignored lines come first). ``counts`` are the end record's (checked
+    against what was read): ``payments`` (TK20), ``deductions`` (TK21), ``extra_references`` (TK22 +
+    TK23), ``deposits`` (TK15)."""
 
     timestamp: datetime
     test_marker: bool
     sections: list[Deposit]
     counts: dict
     ignored_lines: list[int]
+    start_line: int = 1
 
 
 # --- reading one record ------------------------------------------------------------------------
@@ -227,18 +242,32 @@ def _kronor(ore: int) -> Decimal:
 # --- builders (mutable while reading, frozen when their section closes) -------------------------
 
 
-@dataclass
+#: PaymentRecord's optional fields and their defaults (the payer's name and address, TK26–29).
+_PAYER_DEFAULTS = {
+    f.name: f.default for f in PaymentRecord.__dataclass_fields__.values() if isinstance(f.default, str)
+}
+
+
 class _Payment:
-    line: int
-    is_deduction: bool
-    ore: int
-    values: dict
-    extra_references: list = field(default_factory=list)
-    info: list = field(default_factory=list)
-    seen: set = field(default_factory=set)
+    __slots__ = ("extra_references", "info", "is_deduction", "line", "ore", "seen", "values")
+
+    def __init__(self, line: int, is_deduction: bool, ore: int, values: dict):
+        self.line = line
+        self.is_deduction = is_deduction
+        self.ore = ore
+        self.values = values
+        self.extra_references: list = []
+        self.info: list = []
+        self.seen: set = set()
 
     def freeze(self) -> PaymentRecord:
-        return PaymentRecord(**self.values, extra_references=self.extra_references, info=self.info)
+        """The frozen record. Built without the dataclass's ``__init__``, which sets each of the 19
+        fields through ``object.__setattr__`` (a frozen dataclass's cost, a second per 100 000
+        payments); the instance is the same: every field set, still frozen."""
+        record = object.__new__(PaymentRecord)
+        record.__dict__.update(_PAYER_DEFAULTS, **self.values, extra_references=self.extra_references,
+                               info=self.info)
+        return record
 
 
 @dataclass
@@ -252,6 +281,23 @@ class _Section:
 
 def _payment_fields(rec: _Record) -> dict:
     """Positions 3–70, common to TK20, TK21, TK22 and TK23."""
+    match = _PAYMENT_BODY.match(rec.text, 2)
+    if match is None:
+        return _checked_payment_fields(rec)  # raises, naming the field
+    payer, reference, ore, reference_code, channel, serial, image = match.groups()
+    return {
+        "payer_bankgiro": "" if payer == _NO_BANKGIRO else payer,
+        "reference": reference.strip(" "),
+        "ore": int(ore),
+        "reference_code": int(reference_code),
+        "channel": int(channel),
+        "serial": serial.strip(" "),
+        "has_image": image == "1",
+    }
+
+
+def _checked_payment_fields(rec: _Record) -> dict:
+    """``_payment_fields`` field by field, so that a bad one is named."""
     return {
         "payer_bankgiro": rec.digits(3, 12, F_PAYER_BG, blank_ok=True),
         "reference": rec.stripped(13, 37),
@@ -266,13 +312,33 @@ def _payment_fields(rec: _Record) -> dict:
 # --- the parser ----------------------------------------------------------------------------------
 
 
+@contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector while a large file's objects are built.
+
+    Building hundreds of thousands of small objects that all stay alive sets off a collection every
+    few hundred allocations, each walking the ever larger heap: two thirds of the time of parsing a
+    100 000-payment file. These objects hold no reference cycles (reference counting frees them), so
+    nothing is lost by collecting only afterwards. The pause is process-wide, so it is kept to the
+    parsing and the import's matching loop.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse(data: bytes) -> BgMaxFile:
     """Parse a BgMax file (its raw bytes); raises :class:`BgMaxError` on anything it refuses."""
     text = bytes(data).decode("latin-1")
     lines = _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line
-    return parse_lines(lines)
+    with gc_paused():
+        return parse_lines(lines)
 
 
 def _start_record(rec: _Record) -> tuple[datetime, bool]:
@@ -320,6 +386,7 @@ def parse_lines(lines: list[str]) -> BgMaxFile:
     """Parse a BgMax file already decoded and split into lines (without line terminators)."""
     timestamp: datetime | None = None
     test_marker = False
+    start_line = 1
     ignored: list[int] = []
     deposits: list[Deposit] = []
     section: _Section | None = None
@@ -353,6 +420,7 @@ def parse_lines(lines: list[str]) -> BgMaxFile:
             if code != "01":
                 raise structure_error(rec, _("The file must begin with a start record (01), found %(code)s."))
             timestamp, test_marker = _start_record(rec)
+            start_line = number
             continue
 
         if code == "01":
@@ -511,4 +579,5 @@ def parse_lines(lines: list[str]) -> BgMaxFile:
         sections=deposits,
         counts=counts,
         ignored_lines=ignored,
+        start_line=start_line,
     )

@@ -22,26 +22,43 @@ writes a ``PaymentFile`` with one ``Payment`` per payment record, and matches ea
 Afterwards the credit balances of the customers touched are offset against their open invoices,
 oldest due date first (``offset_credit_balances``).
 
-Performance: a fixed number of queries per chunk of payments (one query for the invoices of all the
-chunk's references, ``bulk_create`` of payments, allocations, credit entries and audit events, one
-UPDATE of the invoices' balances and one per target state). The state changes run through the invoice's
-transition methods (``register_part_payment``, ``register_full_payment``) in memory, so that the
-state machine decides what is allowed; the rows are locked (``select_for_update``) and written in
-bulk, and each state change gets its own ``AuditEvent`` row (built in memory, one ``bulk_create``).
+A test file (TK01 test marker ``T``) is refused, naming its start record and the field
+``Testmarkering``, unless ``settings.BGMAX_ACCEPT_TEST_FILES`` (by default on only with ``DEBUG``).
+
+Performance (``benchmarks/payments_import.py``: 100 000 payments against 100 000 open invoices on
+PostgreSQL). The payments are matched in chunks of ``CHUNK`` (5 000) with a fixed number of queries per
+chunk, whatever its size:
+
+* one ``SELECT … FOR UPDATE`` of the chunk's invoices (in id order, so two imports cannot deadlock),
+  the references as one array parameter, read as plain rows: no model instance per invoice;
+* the state after a payment comes from the invoice's state machine (``register_full_payment`` /
+  ``register_part_payment``), asked once per state of a stand-in invoice and remembered
+  (``_state_after_payment``); every state change gets its own ``AuditEvent`` row;
+* on PostgreSQL the payments, allocations, credit entries and audit events are streamed with
+  ``COPY`` (``_insert_rows``; the payments' ids are taken from their sequence first, one query),
+  elsewhere ``bulk_create``;
+* one ``UPDATE … FROM unnest(ids, balances, states)`` writes the balances and states
+  (``_write_invoices``; SQLite: ``UPDATE … FROM (VALUES …)``).
+
+Python's cyclic garbage collector is paused during parsing and matching (``bgmax.gc_paused``): with
+hundreds of thousands of live objects it otherwise took more time than the work itself. What is left
+is mostly the database's own work (every invoice row updated with its indexes, 100 000 payment and
+90 000 audit rows indexed). Matching runs in the one transaction of the import: all or nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import F, JSONField, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -51,11 +68,12 @@ from hyresadmin.imports import ImportRefused, LineError, import_file
 from hyresadmin.middleware import current_request_id
 from hyresadmin.models import AuditEvent
 
+from .bgmax import gc_paused
 from .models import Allocation, CustomerCredit, Invoice, Payment, PaymentFile
 from .ocr import is_valid_ocr
 
 IMPORT_KIND = "bgmax"
-CHUNK = 2000
+CHUNK = 5000
 #: Working days staff have to handle an unmatched payment.
 UNMATCHED_DUE_WORKING_DAYS = 10
 OCR_CODE = 2
@@ -101,6 +119,18 @@ def _check_bankgiro(parsed) -> str:
     return ours
 
 
+def _check_test_marker(parsed) -> None:
+    """Refuse a test file (TK01 test marker ``T``) unless ``settings.BGMAX_ACCEPT_TEST_FILES``."""
+    from .bgmax import F_TEST
+
+    if getattr(parsed, "test_marker", False) and not settings.BGMAX_ACCEPT_TEST_FILES:
+        raise ImportRefused(
+            _("The BgMax file is a test file. Nothing was changed."),
+            [LineError(getattr(parsed, "start_line", 1),
+                       _("The test marker is T (a test file from Bankgirot); only production files (P) "
+                         "are imported here."), F_TEST)])
+
+
 def _file_timestamp(parsed):
     value = getattr(parsed, "timestamp", None) or getattr(parsed, "written_at", None)
     if isinstance(value, dt.datetime):
@@ -108,18 +138,109 @@ def _file_timestamp(parsed):
     return None
 
 
+# --- Writing in bulk --------------------------------------------------------------------------------------
+
+
+def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple], *, ids: bool = False) -> list[int]:
+    """Insert ``rows`` (tuples of the values of ``fields``, attribute names such as ``invoice_id``, in
+    the database's Python types) into ``model``'s table in one statement; returns the new ids when
+    ``ids``.
+
+    On PostgreSQL the rows are streamed with ``COPY … FROM STDIN`` (no model instances, no SQL to
+    compile); the ids are taken first from the table's sequence (``nextval`` over ``generate_series``,
+    one query) and written with the rows. The COPY runs through the connection's execute wrappers, so
+    query counters see it. Elsewhere (SQLite) it is a plain ``bulk_create``.
+    """
+    if not rows:
+        return []
+    opts = model._meta
+    if connection.vendor != "postgresql":
+        objs = model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows])
+        return [obj.pk for obj in objs] if ids else []
+    qn = connection.ops.quote_name
+    model_fields = [opts.get_field(name) for name in fields]
+    columns = [f.column for f in model_fields]
+    as_json = [i for i, f in enumerate(model_fields) if isinstance(f, JSONField)]
+    if as_json:  # COPY takes JSON as its text
+        rows = [tuple(json.dumps(v, cls=model_fields[i].encoder) if i in as_json else v
+                      for i, v in enumerate(row)) for row in rows]
+    new_ids: list[int] = []
+    with connection.cursor() as cursor:
+        if ids:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [opts.db_table, opts.pk.column, len(rows)])
+            new_ids = [row[0] for row in cursor.fetchall()]
+            columns.insert(0, opts.pk.column)
+            rows = [(pk, *row) for pk, row in zip(new_ids, rows, strict=True)]
+        sql = f"COPY {qn(opts.db_table)} ({', '.join(map(qn, columns))}) FROM STDIN"
+
+        def copy(sql, params, many, context):
+            with cursor.cursor.copy(sql) as stream:
+                for row in rows:
+                    stream.write_row(row)
+
+        cursor._execute_with_wrappers(sql, None, False, executor=copy)
+    return new_ids
+
+
+def _write_invoices(rows: list[tuple[int, Decimal, str]]) -> None:
+    """Write ``(id, balance, state)`` of invoices (locked, changed in memory) in one UPDATE.
+
+    On PostgreSQL: ``UPDATE … FROM unnest(ids, balances, states)``, three array parameters whatever
+    the number of rows. Elsewhere (SQLite ≥ 3.33): ``WITH v(id, balance, state) AS (VALUES …) UPDATE …
+    FROM v``, in batches under the limit on query parameters. (``bulk_update`` would build a CASE per
+    row and is slow for thousands of rows.)
+    """
+    if not rows:
+        return
+    table = connection.ops.quote_name(Invoice._meta.db_table)
+    # Only the table name and placeholders are formatted into the SQL; the values are parameters.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = (f"UPDATE {table} SET balance = v.balance, state = v.state "  # noqa: S608
+                   f"FROM unnest(%s::bigint[], %s::numeric[], %s::text[]) AS v(id, balance, state) "
+                   f"WHERE {table}.id = v.id")
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+            return
+        size = connection.ops.bulk_batch_size(["id", "balance", "state"], rows) or len(rows)
+        for start in range(0, len(rows), size):
+            batch = rows[start:start + size]
+            values = ", ".join(["(CAST(%s AS INTEGER), CAST(%s AS NUMERIC), %s)"] * len(batch))
+            sql = (f"WITH v(id, balance, state) AS (VALUES {values}) "  # noqa: S608
+                   f"UPDATE {table} SET balance = v.balance, state = v.state FROM v WHERE {table}.id = v.id")
+            cursor.execute(sql, [value for row in batch for value in row])
+
+
+def _ids(ids):
+    """The right-hand side of an ``__in`` lookup on ids: on PostgreSQL one array parameter
+    (``IN (SELECT unnest(%s))``) instead of a placeholder per id, which costs a second of composing
+    the SQL for 50 000 ids; elsewhere the list."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return ids
+
+
 # --- Matching ---------------------------------------------------------------------------------------------
 
-
-@dataclass
-class _Item:
-    """One payment record with what the matching decided."""
-
-    payment: Payment
-    ref: str = ""  # the OCR reference to look up, if any
-    allocation: Decimal = ZERO
-    credit: Decimal = ZERO
-    credit_kind: str = ""
+#: The columns of a payment row, in the order ``_match_chunk`` builds them.
+PAYMENT_FIELDS = (
+    "file_id", "kind", "status", "deposit_serial", "line", "payment_date", "amount", "reference",
+    "reference_code", "channel", "bgc_serial", "payer_bankgiro", "payer_name", "payer_address",
+    "payer_postcode", "payer_town", "payer_org_number", "invoice_id", "customer_id", "due_date", "note",
+    "created_at",
+)
+P_STATUS, P_INVOICE, P_CUSTOMER, P_DUE_DATE, P_NOTE = (
+    PAYMENT_FIELDS.index(name) for name in ("status", "invoice_id", "customer_id", "due_date", "note"))
+ALLOCATION_FIELDS = ("payment_id", "invoice_id", "amount", "created_at")
+CREDIT_FIELDS = ("person_id", "kind", "amount", "payment_id", "created_at")
+AUDIT_FIELDS = (
+    "event_type", "actor_id", "actor_label", "content_type_id", "object_id", "object_repr", "from_state",
+    "to_state", "reason", "changes", "request_id", "created_at",
+)
+#: The invoice fields the matching reads, in this order: ``_locked_invoices`` rows.
+INVOICE_FIELDS = ("id", "number", "ocr_reference", "state", "balance", "customer_id")
+INV_ID, INV_NUMBER, INV_REF, INV_STATE, INV_BALANCE, INV_CUSTOMER = range(len(INVOICE_FIELDS))
 
 
 @dataclass
@@ -128,34 +249,33 @@ class _Outcome:
     customer_ids: set = field(default_factory=set)
 
 
-def _lookup_reference(record) -> str:
-    """The reference to look up among invoices' OCR references, or '' for the unmatched queue."""
-    code = int(record.reference_code or 0)
-    ref = "".join(str(record.reference or "").split())
-    if getattr(record, "extra_references", None):
+@dataclass
+class _Context:
+    """What every chunk of one import shares."""
+
+    file_id: int
+    actor_id: int | None
+    actor_label: str
+    due_date: dt.date
+    now: dt.datetime
+    content_type_id: int
+    request_id: str
+    outcome: _Outcome = field(default_factory=_Outcome)
+
+
+def _candidate_reference(record) -> str:
+    """The reference to look up among invoices' OCR references (reference code 2, or 3 and 4, and no
+    extra references), or '' for the unmatched queue. Whether it is a valid OCR reference is only
+    checked when no invoice has it (an invoice's reference always is valid)."""
+    if record.extra_references or record.reference_code not in (OCR_CODE, *MAYBE_OCR_CODES):
         return ""
-    if code == OCR_CODE or code in MAYBE_OCR_CODES:
-        return ref if is_valid_ocr(ref) else ""
-    return ""
+    return "".join(record.reference.split())
 
 
 def _payer_name(record) -> str:
     names = (str(getattr(record, "payer_name", "") or "").strip(),
              str(getattr(record, "payer_extra_name", "") or "").strip())
     return " ".join(n for n in names if n)[:70]
-
-
-def _payment_row(record, *, file, deposit, kind, due_date) -> Payment:
-    return Payment(
-        file=file, kind=kind, status=Payment.Status.UNMATCHED, deposit_serial=str(deposit.serial or "")[:5],
-        line=record.line, payment_date=deposit.payment_date, amount=record.amount,
-        reference=str(record.reference or "").strip()[:25], reference_code=int(record.reference_code or 0),
-        channel=str(record.channel or "")[:1], bgc_serial=str(record.serial or "")[:12],
-        payer_bankgiro=str(record.payer_bankgiro or "")[:10],
-        payer_name=_payer_name(record), payer_address=str(record.payer_address or "")[:35],
-        payer_postcode=str(record.payer_postcode or "")[:9], payer_town=str(record.payer_town or "")[:35],
-        payer_org_number=str(record.payer_org_number or "")[:12], due_date=due_date,
-    )
 
 
 def _audit_transition(invoice: Invoice, before: str, after: str, *, actor, reason: str, changes: dict,
@@ -184,107 +304,145 @@ def _apply_to_invoice(invoice: Invoice, amount: Decimal) -> tuple[Decimal, list[
     return put, ([(before, invoice.state)] if invoice.state != before else [])
 
 
-def _write_invoices(changed: dict[int, Invoice], new_allocations: Q) -> None:
-    """Write the balances and states of ``changed`` invoices in a fixed number of queries.
+def _locked_invoices(refs) -> dict[str, list]:
+    """The invoices with these OCR references, locked (``FOR UPDATE``, in id order so that two imports
+    cannot deadlock), as mutable lists of ``INVOICE_FIELDS`` by reference. On PostgreSQL the
+    references go as one array parameter (``= ANY(%s)``): an ``IN`` list of thousands of placeholders
+    costs seconds of client-side SQL composing per chunk."""
+    if not refs:
+        return {}
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        sql = (f"SELECT {', '.join(map(qn, INVOICE_FIELDS))} "  # noqa: S608
+               f"FROM {qn(Invoice._meta.db_table)} WHERE ocr_reference = ANY(%s) ORDER BY id FOR UPDATE")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(refs)])
+            rows = cursor.fetchall()
+    else:
+        rows = (Invoice.objects.select_for_update().filter(ocr_reference__in=refs).order_by("pk")
+                .values_list(*INVOICE_FIELDS))
+    return {row[INV_REF]: list(row) for row in rows}
 
-    The balance falls by the sum of the invoice's ``new_allocations`` (one UPDATE with a correlated
-    subquery: ``bulk_update`` builds a CASE per row and is slow for thousands of rows); the state, as
-    the transitions left it in memory, is written with one UPDATE per target state.
+
+_AFTER_PAYMENT: dict[tuple[str, bool], str] = {}
+
+
+def _state_after_payment(state: str, paid_in_full: bool) -> str:
+    """An invoice's state after a payment, as its state machine decides (``register_full_payment``
+    when nothing is left to pay, else ``register_part_payment``; the state stays where the transition
+    is not allowed, e.g. a part payment at collection).
+
+    Asked once per (state, in full) of a stand-in invoice and remembered: the import then needs no
+    model instance per invoice. That is only right while these transitions have no conditions on
+    other fields, which is checked here.
     """
-    sums = (Allocation.objects.filter(new_allocations, invoice=OuterRef("pk")).order_by()
-            .values("invoice").annotate(s=Sum("amount")).values("s"))
-    money = DecimalField(max_digits=12, decimal_places=2)
-    Invoice.objects.filter(pk__in=list(changed)).update(
-        balance=F("balance") - Coalesce(Subquery(sums, output_field=money), Value(ZERO), output_field=money))
-    by_state: dict[str, list[int]] = {}
-    for invoice in changed.values():
-        by_state.setdefault(invoice.state, []).append(invoice.pk)
-    for state, pks in by_state.items():
-        Invoice.objects.filter(pk__in=pks).exclude(state=state).update(state=state)
+    key = (state, paid_in_full)
+    if key not in _AFTER_PAYMENT:
+        stand_in = Invoice(state=state)
+        method = stand_in.register_full_payment if paid_in_full else stand_in.register_part_payment
+        transition = method._django_fsm.get_transition(state)
+        if transition is not None and transition.conditions:
+            raise RuntimeError(f"Invoice.{method.__name__} has conditions: the BgMax import must then "
+                               "check them on each invoice (invoicing.payments._state_after_payment).")
+        if can_proceed(method):
+            method()
+        _AFTER_PAYMENT[key] = stand_in.state
+    return _AFTER_PAYMENT[key]
 
 
-def _match_chunk(records, *, file, actor, due_date, outcome: _Outcome, content_type, request_id):
-    """Write and match one chunk of ``(deposit, record, kind)``: a fixed number of queries."""
-    items: list[_Item] = []
+def _match_chunk(records, ctx: _Context) -> None:
+    """Write and match one chunk of ``(deposit, record, kind)``: a fixed number of queries (the
+    invoices of the chunk's references, locked; the payments' ids; the payments, allocations, credit
+    entries and audit events, one insert each; one UPDATE of the invoices)."""
+    outcome = ctx.outcome
+    counts = outcome.counts
+    refs = {ref for _d, record, kind in records if kind == Payment.Kind.PAYMENT
+            for ref in [_candidate_reference(record)] if ref}
+    invoices = _locked_invoices(refs)
+    open_states = frozenset(Invoice.OPEN_STATES)
+
+    rows: list[list] = []  # payment rows (PAYMENT_FIELDS), as lists until their invoice is known
+    allocations: list[tuple[int, int, Decimal]] = []  # (row index, invoice id, amount)
+    credits: list[tuple[int, int, str, Decimal]] = []  # (row index, person id, kind, amount)
+    changed: dict[int, list] = {}
+    events: list[tuple] = []
+    reason = _("Payment (BgMax)")
+    note_deduction = _("A deduction (TK21) made by the payer: check it against the invoices and credit "
+                       "notes by hand; no invoice was changed.")
+    note_several = _("Several references: split the payment by hand.")
+    note_invalid = _("No valid OCR reference.")
+    note_unknown = _("No invoice has this OCR reference.")
+    note_no_customer = _("Paid more than the invoice, which has no customer for a credit balance.")
+    unmatched, matched, to_credit = Payment.Status.UNMATCHED, Payment.Status.MATCHED, Payment.Status.CREDIT
     for deposit, record, kind in records:
-        payment = _payment_row(record, file=file, deposit=deposit, kind=kind, due_date=due_date)
-        item = _Item(payment=payment)
+        amount = record.amount
+        row = [ctx.file_id, kind, unmatched, deposit.serial[:5], record.line, deposit.payment_date, amount,
+               record.reference.strip()[:25], record.reference_code, str(record.channel or "")[:1],
+               record.serial[:12], record.payer_bankgiro[:10], _payer_name(record),
+               record.payer_address[:35], record.payer_postcode[:9], record.payer_town[:35],
+               record.payer_org_number[:12], None, None, ctx.due_date, "", ctx.now]
+        rows.append(row)
         if kind == Payment.Kind.DEDUCTION:
-            payment.note = _("A deduction (TK21) made by the payer: check it against the invoices and "
-                             "credit notes by hand; no invoice was changed.")
-        else:
-            item.ref = _lookup_reference(record)
-            if not item.ref:
-                payment.note = (_("Several references: split the payment by hand.")
-                                if getattr(record, "extra_references", None)
-                                else _("No valid OCR reference."))
-        items.append(item)
-
-    refs = {item.ref for item in items if item.ref}
-    invoices = {inv.ocr_reference: inv for inv in
-                Invoice.objects.select_for_update().filter(ocr_reference__in=refs)
-                .order_by("pk")} if refs else {}
-
-    changed: dict[int, Invoice] = {}
-    events: list[AuditEvent] = []
-    for item in items:
-        payment = item.payment
-        if not item.ref:
-            outcome.counts["unmatched"] += 1
+            row[P_NOTE] = note_deduction
+            counts["unmatched"] += 1
             continue
-        invoice = invoices.get(item.ref)
+        ref = _candidate_reference(record)
+        invoice = invoices.get(ref) if ref else None
         if invoice is None:
-            payment.note = _("No invoice has this OCR reference.")
-            outcome.counts["unmatched"] += 1
+            if record.extra_references:
+                row[P_NOTE] = note_several
+            elif ref and is_valid_ocr(ref):
+                row[P_NOTE] = note_unknown
+            else:
+                row[P_NOTE] = note_invalid
+            counts["unmatched"] += 1
             continue
-        payment.invoice = invoice
-        payment.customer_id = invoice.customer_id
-        amount = payment.amount
-        if invoice.customer_id is None and (not invoice.is_open or amount > invoice.balance):
+        invoice_id, customer_id, balance = invoice[INV_ID], invoice[INV_CUSTOMER], invoice[INV_BALANCE]
+        row[P_INVOICE], row[P_CUSTOMER] = invoice_id, customer_id
+        is_open = invoice[INV_STATE] in open_states
+        if customer_id is None and (not is_open or amount > balance):
             # No customer to hold a credit balance: staff decide, and the invoice is left unchanged.
-            payment.note = _("Paid more than the invoice, which has no customer for a credit balance.")
-            outcome.counts["unmatched"] += 1
+            row[P_NOTE] = note_no_customer
+            counts["unmatched"] += 1
             continue
-        put, moves = _apply_to_invoice(invoice, amount) if invoice.is_open else (ZERO, [])
+        put = min(amount, balance) if is_open and balance > 0 else ZERO
         rest = amount - put
-        payment.due_date = None
-        item.allocation, item.credit = put, rest
-        if put and rest:
-            payment.status = Payment.Status.MATCHED
-            item.credit_kind = CustomerCredit.Kind.SURPLUS
-            outcome.counts["paid"] += 1
-            outcome.counts["surplus"] += 1
-        elif put:
-            payment.status = Payment.Status.MATCHED
-            outcome.counts["paid" if invoice.balance == 0 else "partly"] += 1
-        else:
-            payment.status = Payment.Status.CREDIT
-            item.credit_kind = CustomerCredit.Kind.PAID_INVOICE
-            outcome.counts["credit"] += 1
+        row[P_DUE_DATE] = None  # handled: no due date
+        index = len(rows) - 1
         if put:
-            changed[invoice.pk] = invoice
-        for before, after in moves:
-            events.append(_audit_transition(
-                invoice, before, after, actor=actor, reason=_("Payment (BgMax)"),
-                changes={"payment_line": payment.line, "amount": str(put)},
-                content_type=content_type, request_id=request_id))
-        if invoice.customer_id:
-            outcome.customer_ids.add(invoice.customer_id)
+            balance -= put
+            before = invoice[INV_STATE]
+            after = _state_after_payment(before, balance == 0)
+            invoice[INV_BALANCE], invoice[INV_STATE] = balance, after
+            row[P_STATUS] = matched
+            allocations.append((index, invoice_id, put))
+            changed[invoice_id] = invoice
+            if rest:
+                credits.append((index, customer_id, CustomerCredit.Kind.SURPLUS, rest))
+                counts["paid"] += 1
+                counts["surplus"] += 1
+            else:
+                counts["paid" if balance == 0 else "partly"] += 1
+            if after != before:
+                events.append((AuditEvent.Type.TRANSITION, ctx.actor_id, ctx.actor_label,
+                               ctx.content_type_id, str(invoice_id), str(invoice[INV_NUMBER]), before, after,
+                               reason, {"payment_line": record.line, "amount": str(put)}, ctx.request_id,
+                               ctx.now))
+        else:
+            row[P_STATUS] = to_credit
+            credits.append((index, customer_id, CustomerCredit.Kind.PAID_INVOICE, rest))
+            counts["credit"] += 1
+        if customer_id:
+            outcome.customer_ids.add(customer_id)
 
-    Payment.objects.bulk_create([item.payment for item in items], batch_size=CHUNK)
-    Allocation.objects.bulk_create(
-        [Allocation(payment=item.payment, invoice=item.payment.invoice, amount=item.allocation)
-         for item in items if item.allocation > 0], batch_size=CHUNK)
-    CustomerCredit.objects.bulk_create(
-        [CustomerCredit(person_id=item.payment.customer_id, kind=item.credit_kind, amount=item.credit,
-                        payment=item.payment)
-         for item in items if item.credit > 0], batch_size=CHUNK)
-    if changed:
-        first = min(item.payment.pk for item in items)
-        _write_invoices(changed, Q(payment__file_id=file.pk, payment_id__gte=first))
-    if events:
-        AuditEvent.objects.bulk_create(events, batch_size=CHUNK)
-    outcome.counts["payments"] += len(items)
+    ids = _insert_rows(Payment, PAYMENT_FIELDS, [tuple(row) for row in rows], ids=True)
+    _insert_rows(Allocation, ALLOCATION_FIELDS,
+                 [(ids[index], invoice_id, amount, ctx.now) for index, invoice_id, amount in allocations])
+    _insert_rows(CustomerCredit, CREDIT_FIELDS,
+                 [(person_id, kind, amount, ids[index], ctx.now) for index, person_id, kind, amount in credits])
+    _write_invoices([(inv[INV_ID], inv[INV_BALANCE], inv[INV_STATE]) for inv in changed.values()])
+    _insert_rows(AuditEvent, AUDIT_FIELDS, events)
+    counts["payments"] += len(rows)
 
 
 def _records(parsed):
@@ -297,11 +455,14 @@ def _records(parsed):
 
 def import_parsed(*, actor, name: str, data: bytes, parsed, chunk_size: int = CHUNK) -> dict:
     """Import an already parsed BgMax file (``import_bgmax`` without the parsing)."""
+    _check_test_marker(parsed)
     _check_bankgiro(parsed)
     deposits_total = sum((d.amount for d in parsed.sections), ZERO)
     due_date = calendar.add_working_days(timezone.localdate(), UNMATCHED_DUE_WORKING_DAYS)
     content_type = ContentType.objects.get_for_model(Invoice)
     request_id = current_request_id() or ""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_label = actor[:100] if isinstance(actor, str) else ""
     holder: dict = {}
 
     def write() -> dict:
@@ -310,17 +471,13 @@ def import_parsed(*, actor, name: str, data: bytes, parsed, chunk_size: int = CH
             file_timestamp=_file_timestamp(parsed), deposits=len(parsed.sections),
             payments=sum(len(d.payments) for d in parsed.sections),
             deductions=sum(len(d.deductions) for d in parsed.sections), total=deposits_total)
-        outcome = _Outcome()
-        chunk = []
-        for row in _records(parsed):
-            chunk.append(row)
-            if len(chunk) >= chunk_size:
-                _match_chunk(chunk, file=file, actor=actor, due_date=due_date, outcome=outcome,
-                             content_type=content_type, request_id=request_id)
-                chunk = []
-        if chunk:
-            _match_chunk(chunk, file=file, actor=actor, due_date=due_date, outcome=outcome,
-                         content_type=content_type, request_id=request_id)
+        ctx = _Context(file_id=file.pk, actor_id=actor_id, actor_label=actor_label, due_date=due_date,
+                       now=timezone.now(), content_type_id=content_type.pk, request_id=request_id)
+        with gc_paused():
+            records = list(_records(parsed))
+            for start in range(0, len(records), chunk_size):
+                _match_chunk(records[start:start + chunk_size], ctx)
+        outcome = ctx.outcome
         offset = offset_credit_balances(customer_ids=outcome.customer_ids, actor=actor)
         counts = outcome.counts
         holder["file"] = file
@@ -345,7 +502,7 @@ def import_bgmax(*, actor, name: str, data: bytes) -> dict:
     """Import and match a BgMax file, all or nothing; returns the counts.
 
     Raises ``ImportRefused`` (nothing written) for a file that cannot be read (naming the line and
-    field), a deposit to another bankgiro than ``settings.BANKGIRO_NUMBER`` (naming its TK05 line), or
+    field), a test file (TK01 test marker ``T``) unless ``settings.BGMAX_ACCEPT_TEST_FILES``, a deposit to another bankgiro than ``settings.BANKGIRO_NUMBER`` (naming its TK05 line), or
     a file already imported. Deductions (TK21) become unmatched items for staff; no invoice is reduced
     automatically.
     """
@@ -372,14 +529,14 @@ def offset_credit_balances(*, customer_ids, actor="invoicing.offset_credit") -> 
         return ZERO
     balances = {
         row["person_id"]: row["s"]
-        for row in CustomerCredit.objects.filter(person_id__in=customer_ids)
+        for row in CustomerCredit.objects.filter(person_id__in=_ids(customer_ids))
         .values("person_id").annotate(s=Sum("amount")).order_by()
         if row["s"] and row["s"] > 0
     }
     if not balances:
         return ZERO
     invoices = (Invoice.objects.select_for_update()
-                .filter(customer_id__in=list(balances), state__in=Invoice.OPEN_STATES, balance__gt=0)
+                .filter(customer_id__in=_ids(balances), state__in=Invoice.OPEN_STATES, balance__gt=0)
                 .order_by("due_date", "period", "number"))
     content_type = ContentType.objects.get_for_model(Invoice)
     request_id = current_request_id() or ""
@@ -408,8 +565,7 @@ def offset_credit_balances(*, customer_ids, actor="invoicing.offset_credit") -> 
     Allocation.objects.bulk_create(
         [Allocation(credit=credit, invoice=invoice, amount=-credit.amount)
          for credit, (_c, invoice) in zip(credits, pairs, strict=True)], batch_size=CHUNK)
-    _write_invoices({invoice.pk: invoice for invoice in changed},
-                    Q(credit__kind=CustomerCredit.Kind.OFFSET, credit_id__gte=min(c.pk for c in credits)))
+    _write_invoices([(invoice.pk, invoice.balance, invoice.state) for invoice in changed])
     if events:
         AuditEvent.objects.bulk_create(events, batch_size=CHUNK)
     return total

@@ -207,6 +207,32 @@ def test_unknown_records_and_blank_lines_are_ignored_and_listed():
     assert result.sections[0].payments[0].line == L_20A + 1
 
 
+def test_the_start_record_line_is_kept_for_messages_about_it():
+    assert parse(s.example_file()).start_line == 1
+    lines = ["", "99 a record type from the future", *s.example_lines()]
+    result = parse(s.encode(lines))
+    assert (result.start_line, result.test_marker) == (3, False)
+
+
+def test_a_production_file_is_not_a_test_file():
+    assert parse(s.encode(_with(s.example_lines(), L_01, s.tk01(marker="P")))).test_marker is False
+
+
+def test_parsing_leaves_the_garbage_collector_as_it_was():
+    import gc
+
+    assert gc.isenabled()
+    parse(s.example_file())
+    _refused(_with(s.example_lines(), L_15A, s.tk15(190001, 3)))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse(s.example_file())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_trailing_blanks_beyond_80_are_not_a_long_line():
     lines = _with(s.example_lines(), L_20A, s.example_lines()[L_20A - 1] + "    ")
     assert parse(s.encode(lines)).sections[0].payments[0].amount == Decimal("1000.00")

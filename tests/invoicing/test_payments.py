@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from hyresadmin.imports import ImportRefused
 from hyresadmin.models import AuditEvent, ImportedFile
 from invoicing import payments
 from invoicing.models import Allocation, CustomerCredit, Invoice, Payment, PaymentFile
+from invoicing.ocr import ocr_reference
 from tests.factories import PersonFactory
 from tests.invoicing.factories import contract_with_rent, issue_rent_run, set_invoice_state
 
@@ -50,9 +52,10 @@ def tk20(ref, amount, *, code=2, tk="20", payer_bg="0000000000", serial=1, name=
     return lines
 
 
-def bgmax(*deposits, bankgiro=OUR_BG, stamp="20261123103000123456"):
-    """``deposits``: lists of ``(ref, amount, options)`` payments; an amount below zero is a TK21."""
-    lines = [f"01{'BGMAX':<20}01{stamp}P"]
+def bgmax(*deposits, bankgiro=OUR_BG, stamp="20261123103000123456", marker="P"):
+    """``deposits``: lists of ``(ref, amount, options)`` payments; an amount below zero is a TK21.
+    ``marker``: the start record's test marker (``P`` production, ``T`` test)."""
+    lines = [f"01{'BGMAX':<20}01{stamp}{marker}"]
     n20 = n21 = 0
     for number, items in enumerate(deposits, 1):
         lines.append(f"05{bankgiro}{' ' * 10}SEK")
@@ -297,6 +300,30 @@ def test_the_same_file_twice_is_refused_and_nothing_changes(staff, invoices):
     assert fresh(invoices[0]).balance == Decimal("5300.00")
 
 
+def test_a_test_file_is_refused_in_swedish_naming_line_1_and_the_test_marker(staff, invoices, settings):
+    settings.BGMAX_ACCEPT_TEST_FILES = False  # production
+    with translation.override("sv"), pytest.raises(ImportRefused) as refused:
+        run_import(staff, bgmax([(invoices[0].ocr_reference, "5400.00", {})], marker="T"))
+    (error,) = refused.value.errors
+    assert (error.line, error.field) == (1, "Testmarkering")
+    with translation.override("sv"):
+        text = str(refused.value)
+    assert "Rad 1, Testmarkering" in text and "testfil" in text
+    assert _nothing_written()
+    assert fresh(invoices[0]).state == Invoice.State.ISSUED
+
+
+def test_a_test_file_is_imported_where_test_files_are_accepted(staff, invoices, settings):
+    settings.BGMAX_ACCEPT_TEST_FILES = True  # e.g. a test environment (the default with DEBUG on)
+    result = run_import(staff, bgmax([(invoices[0].ocr_reference, "5400.00", {})], marker="T"))
+    assert result["paid"] == 1 and fresh(invoices[0]).state == Invoice.State.PAID
+
+
+def test_a_production_file_is_imported_whatever_the_setting(staff, invoices, settings):
+    settings.BGMAX_ACCEPT_TEST_FILES = False
+    assert run_import(staff, pay((invoices[0].ocr_reference, "5400.00")))["paid"] == 1
+
+
 def test_a_broken_file_is_refused_naming_the_line_and_nothing_is_written(staff, invoices):
     lines = pay((invoices[0].ocr_reference, "5400.00")).decode("latin-1").split("\n")
     lines[3] = lines[3][:60] + "99999" + lines[3][65:]  # TK15: a wrong deposit amount
@@ -465,6 +492,7 @@ def test_a_sample_file_is_matched(staff, invoices, settings):
     from tests.invoicing.bgmax_samples import SampleFile, SamplePayment, SampleSection, build
 
     settings.BANKGIRO_NUMBER = "991-2346"
+    settings.BGMAX_ACCEPT_TEST_FILES = True  # the sample files are marked as test files
     data = build(SampleFile([
         SampleSection([SamplePayment(540000, invoices[0].ocr_reference, name="Karin Berg")]),
         SampleSection([SamplePayment(100000, invoices[1].ocr_reference),
@@ -475,3 +503,71 @@ def test_a_sample_file_is_matched(staff, invoices, settings):
     assert [fresh(i).state for i in invoices] == ["paid", "partly_paid", "paid"]
     assert credit_of(invoices[2].customer_id) == Decimal("1000.00")
     assert_ledger_invariants()
+
+
+# --- Any generated file adds up (hypothesis, with the parser's sample builder) --------------------------
+
+
+@st.composite
+def _sample_files(draw, refs):
+    """Files of 1–3 deposits: payments to our invoices' references (any amount: part, exact, more,
+    again), to other valid OCR references, without a reference, with extra references (TK22/23), and
+    deductions (TK21) that leave each deposit positive."""
+    from tests.invoicing import bgmax_samples as s
+
+    reference = st.one_of(
+        st.sampled_from(refs).map(lambda r: (r, 2)),
+        st.sampled_from(refs).map(lambda r: (r, 3)),
+        st.integers(1, 10**12).map(lambda n: (ocr_reference(n), 2)),
+        st.just(("", 1)),
+        st.just(("ABC 123", 3)),
+    )
+    sections = []
+    for _ in range(draw(st.integers(1, 3))):
+        payments = []
+        for amount, (ref, code), extras in draw(st.lists(
+                st.tuples(st.integers(1, 1_200_000), reference, st.integers(0, 1) if draw(st.booleans())
+                          else st.just(0)), min_size=1, max_size=6)):
+            payments.append(s.SamplePayment(
+                amount_ore=amount, reference=ref, reference_code=code,
+                extras=[s.SampleExtra(reference=refs[0], amount_ore=0)] * extras))
+        total = sum(p.amount_ore for p in payments)
+        if total > 1 and draw(st.booleans()):
+            payments.append(s.SamplePayment(amount_ore=draw(st.integers(1, total - 1)), reference="",
+                                            reference_code=0, deduction=True))
+        sections.append(s.SampleSection(payments=draw(st.permutations(payments))))
+    return s.SampleFile(sections=sections)
+
+
+@hsettings(max_examples=30, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_generated_file_adds_up(staff, invoices, settings, data):
+    """Whatever the file: the imported payments less the deductions are the deposits, and each
+    payment's money is all on invoices and the credit balance (matched) or untouched (unmatched)."""
+    from invoicing import bgmax as parser
+    from tests.invoicing.bgmax_samples import build
+
+    settings.BANKGIRO_NUMBER = "991-2346"
+    settings.BGMAX_ACCEPT_TEST_FILES = True
+    sample = data.draw(_sample_files([inv.ocr_reference for inv in invoices]))
+    chunk_size = data.draw(st.integers(1, 5))
+    raw = build(sample)
+    parsed = parser.parse(raw)
+    with transaction.atomic():
+        payments.import_parsed(actor=staff, name="any.txt", data=raw, parsed=parsed, chunk_size=chunk_size)
+        deposits = sum(section.amount_ore for section in sample.sections)
+        rows = Payment.objects.all()
+        paid = rows.filter(kind=Payment.Kind.PAYMENT).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        deducted = rows.filter(kind=Payment.Kind.DEDUCTION).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        assert paid - deducted == Decimal(deposits) / 100 == PaymentFile.objects.get().total
+        assert rows.count() == sum(len(section.payments) for section in sample.sections)
+        for payment in rows:
+            allocated = payment.allocations.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+            credited = payment.credit_entries.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+            if payment.status == Payment.Status.UNMATCHED:
+                assert allocated == credited == 0
+            else:
+                assert allocated + credited == payment.amount
+        assert_ledger_invariants()
+        transaction.set_rollback(True)
