@@ -213,6 +213,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScope
 
     serializer_class = InvoiceSerializer
     read_roles = frozenset({STAFF, OFFICER, CITIZEN})
+    action_roles = {"cancel": frozenset({STAFF})}
 
     def get_queryset(self):
         return (selectors.invoices_visible_to(self.request.user)

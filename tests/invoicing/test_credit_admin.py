@@ -241,3 +241,13 @@ def test_the_credit_balance_list_links_to_a_refund(staff_client, invoice):
     _credit(invoice.customer, D("100.00"))
     content = staff_client.get(f"{PAYMENTS}credit-balances/").content.decode()
     assert f"{REFUNDS}add/?person={invoice.customer_id}" in content
+
+
+def test_the_demo_has_a_credited_invoice_and_a_refund_waiting_for_approval():
+    from hyresadmin import demo
+
+    demo.seed_demo(password="demo")
+    assert CreditNote.objects.filter(kind=CreditNote.Kind.CREDIT).count() == 1
+    order = RefundOrder.objects.get()
+    assert order.state == RefundOrder.State.PROPOSED and order.amount == D("500.00")
+    assert order.requested_by.username == "service"
