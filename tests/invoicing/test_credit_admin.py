@@ -251,3 +251,16 @@ def test_the_demo_has_a_credited_invoice_and_a_refund_waiting_for_approval():
     order = RefundOrder.objects.get()
     assert order.state == RefundOrder.State.PROPOSED and order.amount == D("500.00")
     assert order.requested_by.username == "service"
+
+
+def test_the_refund_queue_and_the_credit_notes_are_a_constant_number_of_queries(
+        staff_client, staff, invoice, django_assert_max_num_queries):
+    credits.invoice_cancel(actor=staff, invoice=invoice, reason="x")
+    _credit(invoice.customer, D("1000.00"))
+    for _ in range(5):
+        credits.refund_order_create(actor=staff, person=invoice.customer, payee_name="A",
+                                    payee_account="5050-1055", reason="x", amount=D("100.00"))
+    with django_assert_max_num_queries(15):
+        assert staff_client.get(REFUNDS).status_code == 200
+    with django_assert_max_num_queries(15):
+        assert staff_client.get(NOTES).status_code == 200

@@ -97,3 +97,19 @@ def test_staff_and_citizens_are_not_let_in(client, staff, citizen, order):
         assert client.get(LIST).status_code == 403
     client.logout()
     assert client.get(LIST).status_code == 302  # to the login page
+
+
+def test_the_portal_list_is_a_constant_number_of_queries(client, staff, officer, district,
+                                                         django_assert_max_num_queries):
+    first = _referred_refund(staff, district)
+    client.force_login(officer)
+    with django_assert_max_num_queries(8):
+        assert client.get(LIST).status_code == 200
+    for _ in range(3):
+        CustomerCredit.objects.create(person=first.person, kind=CustomerCredit.Kind.PREPAYMENT,
+                                      amount=D("20000.00"))
+        credits.refund_order_create(actor=staff, person=first.person, payee_name="B",
+                                    payee_account="5050-1055", reason="x")
+    with django_assert_max_num_queries(8):
+        content = client.get(LIST).content.decode()
+    assert content.count('<tr id="refund-') == 4
