@@ -54,6 +54,7 @@ urlpatterns = [
     path("forvaltning/", include("contracts.urls")),
     path("forvaltning/", include("support.portal_urls")),
     path("forvaltning/", include("debt_collection.report_urls")),
+    path("forvaltning/", include("invoicing.portal_urls")),
     path("mina-sidor/", include(citizen_patterns)),
     path("mina-sidor/", include("contracts.citizen_urls")),
     path("mina-sidor/", include("invoicing.citizen_urls")),

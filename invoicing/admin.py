@@ -27,7 +27,7 @@ from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
@@ -41,6 +41,7 @@ from hyresadmin.transitions import TransitionRefused
 
 from . import periods, selectors, services
 from .models import (
+    CreditNote,
     Invoice,
     InvoiceLine,
     InvoiceNote,
@@ -531,9 +532,22 @@ class InvoiceLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     readonly_fields = fields
 
 
+class CreditNoteInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The credit notes and the cancellation of an invoice, read only."""
+
+    model = CreditNote
+    fields = ("number", "kind", "issue_date", "amount", "to_credit_balance", "reason", "attested_by")
+    readonly_fields = fields
+    verbose_name_plural = _("credit notes and cancellations")
+
+
 @admin.register(Invoice)
-class InvoiceAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Issued invoices and accounting orders, read-only: they are credited or cancelled, never edited."""
+class InvoiceAdmin(TransitionAdminMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Issued invoices and accounting orders, read-only: they are credited or cancelled, never edited.
+
+    "Kreditera" and "Makulera" are form pages that show ``credits.credit_checks`` / ``cancel_checks``
+    and call ``credits.credit_note_create`` / ``credits.invoice_cancel``; a refusal is shown in Swedish.
+    """
 
     list_display = ("number", "ocr_reference", "customer_name", "organisation", "period_column",
                     "invoice_total", "invoice_balance", "state", "due_date")
@@ -543,7 +557,9 @@ class InvoiceAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("number__exact", "=ocr_reference", "customer__first_name", "customer__last_name")
     ordering = ("-period", "-number")
     list_per_page = 100
-    inlines = [InvoiceLineInline]
+    inlines = [InvoiceLineInline, CreditNoteInline]
+    change_form_template = "admin/invoicing/invoice/change_form.html"
+    check_form_template = "admin/invoicing/invoice/check_form.html"
     fieldsets = (
         (None, {"fields": ("number", "ocr_reference", "document_type", "kind", "state", "pdf_link")}),
         (_("Recipient"), {"fields": ("customer", "customer_ledger", "organisation", "contract",
@@ -567,8 +583,67 @@ class InvoiceAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def _may_act(self, request, obj) -> bool:
+        return request.user.has_perm("invoicing.add_creditnote")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = self.get_object(request, unquote(object_id))
+        buttons = []
+        if invoice is not None and self._may_act(request, invoice):
+            buttons = [{"label": pgettext("invoice action", "Credit"), "url": self._url("credit", invoice.pk), "post": False},
+                       {"label": gettext("Cancel the invoice"), "url": self._url("cancel", invoice.pk),
+                        "post": False}]
+        return super().change_view(request, object_id, form_url,
+                                   {"transition_buttons": buttons, **(extra_context or {})})
+
+    def credit_view(self, request, object_id):
+        from . import credits
+        from .forms_admin import CreditForm
+
+        invoice = self._get_for_action(request, object_id)
+
+        def handle(obj, data):
+            note = credits.credit_note_create(actor=request.user, invoice=obj, amount=data["amount"],
+                                              reason=data["reason"])
+            return gettext("Credit note %(number)s: %(amount)s credited.") % {
+                "number": note.number, "amount": _money(note.amount)}
+
+        return self._check_form(request, object_id, form_class=CreditForm, handle=handle,
+                                title=gettext("Credit the invoice"),
+                                submit_label=pgettext("invoice action", "Credit"),
+                                checks=credits.credit_checks(invoice),
+                                intro=gettext("Left to pay on the invoice: %(balance)s of %(total)s.") % {
+                                    "balance": _money(invoice.balance), "total": _money(invoice.total)})
+
+    def cancel_view(self, request, object_id):
+        from . import credits
+        from .forms_admin import CancelForm
+
+        invoice = self._get_for_action(request, object_id)
+
+        def handle(obj, data):
+            note = credits.invoice_cancel(actor=request.user, invoice=obj, reason=data["reason"])
+            return gettext("The invoice was cancelled (%(number)s).") % {"number": note.number}
+
+        return self._check_form(request, object_id, form_class=CancelForm, handle=handle,
+                                title=gettext("Cancel the invoice"), submit_label=gettext("Cancel the invoice"),
+                                checks=credits.cancel_checks(invoice),
+                                intro=gettext("A cancellation voids the whole invoice (%(total)s).") % {
+                                    "total": _money(invoice.total)})
+
+    def _check_form(self, request, object_id, *, checks, **kwargs):
+        """``_form_transition`` on a page that first lists why the step would be refused now."""
+        response = self._form_transition(request, object_id, **kwargs)
+        if isinstance(response, TemplateResponse):  # not rendered yet: the page with the checks
+            response.template_name = self.check_form_template
+            response.context_data["checks"] = checks
+        return response
+
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
+            path("<path:object_id>/credit/", view(self.credit_view), name=self._url_name("credit")),
+            path("<path:object_id>/cancel/", view(self.cancel_view), name=self._url_name("cancel")),
             path("<path:object_id>/pdf/", self.admin_site.admin_view(self.pdf_view),
                  name=f"{self.opts.app_label}_{self.opts.model_name}_pdf"),
             path("ledger/<int:person_id>/", self.admin_site.admin_view(self.ledger_view),
@@ -744,4 +819,4 @@ class ReportFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         response["Content-Disposition"] = content_disposition_header(True, report.file.name.rsplit("/", 1)[-1])
         return response
 
-from . import admin_payments, settlement_admin  # noqa: E402,F401
+from . import admin_credits, admin_payments, settlement_admin  # noqa: E402,F401

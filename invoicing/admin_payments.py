@@ -1,5 +1,6 @@
 """The staff side of payments: BgMax files (upload, read-only with their payments), the unmatched
-queue (match by hand to an invoice, or keep as a prepayment), and the credit balances to follow up.
+queue (match by hand to an invoice, keep as a prepayment, or refund to the payer with
+``credits.payment_refund``), and the credit balances to follow up (each with a link to refund it).
 
 Thin: every button is a POST to an admin URL that calls ``payments``' services and shows their refusal.
 """
@@ -25,9 +26,11 @@ from hyresadmin.admin import AuditHistoryMixin, ReadOnlyInlineMixin
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.imports import ImportRefused
 from hyresadmin.models import Person
+from hyresadmin.transitions import TransitionRefused
 
-from . import payments
+from . import credits, payments
 from .admin import ReadOnlyAdminMixin, _money
+from .forms_admin import PaymentRefundForm
 from .models import Invoice, Payment, PaymentFile
 
 #: The marker of an unmatched payment past its due date (a word, not a colour only).
@@ -230,6 +233,7 @@ class PaymentAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                  name="invoicing_payment_credit_balances"),
             path("<path:object_id>/match/", view(self.match_view), name="invoicing_payment_match"),
             path("<path:object_id>/to-credit/", view(self.to_credit_view), name="invoicing_payment_to_credit"),
+            path("<path:object_id>/refund/", view(self.refund_view), name="invoicing_payment_refund"),
             *super().get_urls(),
         ]
 
@@ -247,7 +251,11 @@ class PaymentAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                 initial={"person": payment.customer.formatted_personal_number if payment.customer_id
                          else ""}),
                 "match_url": reverse("admin:invoicing_payment_match", args=[payment.pk]),
-                "credit_url": reverse("admin:invoicing_payment_to_credit", args=[payment.pk])}
+                "credit_url": reverse("admin:invoicing_payment_to_credit", args=[payment.pk]),
+                "refund_form": PaymentRefundForm(initial={
+                    "person": payment.customer.formatted_personal_number if payment.customer_id else "",
+                    "payee_name": payment.payer_name}),
+                "refund_url": reverse("admin:invoicing_payment_refund", args=[payment.pk])}
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def _action(self, request, object_id, form_class, run):
@@ -265,7 +273,7 @@ class PaymentAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             return HttpResponseRedirect(change_url)
         try:
             message = run(payment, form.cleaned_data)
-        except payments.PaymentRefused as exc:
+        except (payments.PaymentRefused, TransitionRefused) as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(change_url)
         self.message_user(request, message, messages.SUCCESS)
@@ -287,12 +295,32 @@ class PaymentAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
         return require_POST(lambda r: self._action(r, object_id, ToCreditForm, run))(request)
 
+    def refund_view(self, request, object_id):
+        """Refund the payment to the payer: it is kept as the customer's credit (the person given, else the
+        customer its reference named), offset against their open invoices, and the rest refunded."""
+        def run(payment, data):
+            person = data["person"] or payment.customer
+            if person is None:
+                raise payments.PaymentRefused(gettext(
+                    "The payer is not known as a customer: give the customer's personal identity number."))
+            order = credits.payment_refund(actor=request.user, payment=payment, person=person,
+                                           payee_name=data["payee_name"], payee_account=data["payee_account"],
+                                           reason=data["reason"])
+            if order is None:
+                return gettext("The customer's open invoices took the whole payment: nothing is refunded.")
+            return gettext("A refund of %(amount)s to %(payee)s waits for approval.") % {
+                "amount": _money(order.amount), "payee": order.payee_name}
+
+        return require_POST(lambda r: self._action(r, object_id, PaymentRefundForm, run))(request)
+
     def credit_balances_view(self, request):
         """Persons with a non-zero credit balance, for follow-up (one query)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         rows = [{**row, "amount": _money(row["balance"]),
-                 "url": reverse("admin:hyresadmin_person_change", args=[row["person_id"]])}
+                 "url": reverse("admin:hyresadmin_person_change", args=[row["person_id"]]),
+                 "refund_url": (f"{reverse('admin:invoicing_refundorder_add')}?person={row['person_id']}"
+                                if row["balance"] > 0 else "")}
                 for row in payments.credit_balances()[:1000]]
         return TemplateResponse(request, "admin/invoicing/payment/credit_balances.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "rows": rows,

@@ -1,8 +1,12 @@
 """The invoicing API: invoicing runs (``/api/v1/invoice-runs/``) and invoices (``/api/v1/invoices/``)
 with the invoice PDF, read only; payments (``/api/v1/payments/``, staff and officers, scoped), BgMax
-files (``/api/v1/payment-files/``, list and upload, staff only) and a customer's ledger
-(``/api/v1/ledger/{person_id}/``, ``invoicing.ledger``); final settlements of terminated contracts
-(``/api/v1/final-settlements/``, staff and officers, scoped, read only).
+files (``/api/v1/payment-files/``, list and upload, staff only), a customer's ledger
+(``/api/v1/ledger/{person_id}/``, ``invoicing.ledger``), credit notes (``/api/v1/credit-notes/``, staff:
+list and create; ``POST /api/v1/invoices/{id}/cancel/`` cancels) and refund orders
+(``/api/v1/refund-orders/``: staff create, approve, refer, mark paid and cancel; a district officer sees
+the refunds referred to their administration and decides them); final settlements of terminated
+contracts (``/api/v1/final-settlements/``, staff and officers, scoped, read only). A refused step answers 409 with the
+Swedish message, bad input 400 with field errors (``invoicing.credits`` decides).
 
 Thin, like every door: every queryset comes from ``invoicing.selectors``, so a list never shows what
 the user may not see and an invoice outside the user's scope answers 404 — its detail and its PDF
@@ -34,11 +38,32 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from contracts.api import CITIZEN, NOT_FOUND, OFFICER, STAFF, RoleScopedViewSet, role_of
+from contracts.api import (
+    BAD_INPUT,
+    CITIZEN,
+    NOT_FOUND,
+    OFFICER,
+    REFUSED,
+    STAFF,
+    OptionalReasonSerializer,
+    ReasonSerializer,
+    RoleScopedViewSet,
+    role_of,
+)
 from hyresadmin import audit, permissions
 
-from . import ledger, periods, selectors
-from .models import FinalSettlement, Invoice, InvoiceLine, InvoiceRun, Payment, PaymentFile, RunKind
+from . import credits, ledger, periods, selectors
+from .models import (
+    CreditNote,
+    FinalSettlement,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    Payment,
+    PaymentFile,
+    RefundOrder,
+    RunKind,
+)
 
 FORBIDDEN = OpenApiResponse(description="The user's role may not use this endpoint.")
 
@@ -160,6 +185,17 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return selectors.citizen_status(obj)
 
 
+class CreditNoteSerializer(serializers.ModelSerializer):
+    attested_by = serializers.CharField(source="attested_by.username", allow_null=True, read_only=True,
+                                        default=None, help_text="The staff member who attested it (username).")
+
+    class Meta:
+        model = CreditNote
+        fields = ["id", "number", "kind", "invoice", "amount", "to_credit_balance", "reason", "issue_date",
+                  "attested_by", "created_at"]
+        read_only_fields = fields
+
+
 class PDFRenderer(renderers.BaseRenderer):
     """``application/pdf`` for the PDF action (the PDF itself is returned as it is; an error answer
     asked for as PDF is sent as JSON text)."""
@@ -188,6 +224,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScope
 
     serializer_class = InvoiceSerializer
     read_roles = frozenset({STAFF, OFFICER, CITIZEN})
+    action_roles = {"cancel": frozenset({STAFF})}
 
     def get_queryset(self):
         return (selectors.invoices_visible_to(self.request.user)
@@ -218,6 +255,230 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScope
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="faktura-{invoice.number}.pdf"'
         return response
+
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={201: CreditNoteSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND, 409: REFUSED},
+        description="Service staff cancel (makulera) an unpaid invoice in full; the answer is the "
+                    "cancellation (a credit note of kind `cancellation`). Refused (409, with the reason) "
+                    "at collection or once anything was paid or credited.",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        invoice = self.get_object()
+        data = self.input(ReasonSerializer)
+        note = credits.invoice_cancel(actor=request.user, invoice=invoice, reason=data["reason"])
+        return Response(CreditNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+# --- Credit notes and refund orders -----------------------------------------------------------------
+
+
+class CreditNoteWriteSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField(help_text="The invoice to credit (id).")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                                      help_text="Kronor; at most what is left to pay on the invoice.")
+    reason = serializers.CharField(max_length=4000, help_text="Why (kept in the history).")
+
+    def validate_invoice(self, value):
+        invoice = selectors.invoices_visible_to(self.context["request"].user).filter(pk=value).first()
+        if invoice is None:
+            raise serializers.ValidationError(_("No such invoice."))
+        return invoice
+
+
+class CreditNoteFilterSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField(required=False, help_text="The invoice credited (id).")
+    kind = serializers.ChoiceField(choices=CreditNote.Kind.choices, required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[CreditNoteFilterSerializer],
+                       responses={200: CreditNoteSerializer(many=True), 400: BAD_INPUT, 403: FORBIDDEN}),
+    retrieve=extend_schema(responses={200: CreditNoteSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
+    create=extend_schema(
+        request=CreditNoteWriteSerializer,
+        responses={201: CreditNoteSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 409: REFUSED},
+        description="Service staff credit all or part of an unpaid or partly paid invoice. Refused (409, "
+                    "with the reasons) at collection, for a paid or closed invoice, and beyond what is "
+                    "left to pay."),
+)
+class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScopedViewSet):
+    """Credit notes and cancellations, newest first: service staff only."""
+
+    serializer_class = CreditNoteSerializer
+    read_roles = frozenset({STAFF})
+
+    def get_queryset(self):
+        return selectors.credit_notes_visible_to(self.request.user).order_by("-issue_date", "-number")
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        params = self.query(CreditNoteFilterSerializer)
+        if "invoice" in params:
+            queryset = queryset.filter(invoice_id=params["invoice"])
+        if "kind" in params:
+            queryset = queryset.filter(kind=params["kind"])
+        return queryset
+
+    def create(self, request):
+        data = self.input(CreditNoteWriteSerializer)
+        note = credits.credit_note_create(actor=request.user, invoice=data["invoice"], amount=data["amount"],
+                                          reason=data["reason"])
+        return self.answer(note, status_code=status.HTTP_201_CREATED)
+
+
+class RefundOrderSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.username", allow_null=True, read_only=True,
+                                         default=None, help_text="Who prepared it (username).")
+    approved_by = serializers.CharField(source="approved_by.username", allow_null=True, read_only=True,
+                                        default=None, help_text="The second person who approved it.")
+
+    class Meta:
+        model = RefundOrder
+        fields = ["id", "state", "person", "organisation", "amount", "payee_name", "payee_account", "reason",
+                  "payment", "monthly_rent", "within_delegation", "due_date", "requested_by", "approved_by",
+                  "approved_at", "district_decided_at", "district_note", "paid_at", "created_at"]
+        read_only_fields = fields
+
+
+class RefundOrderWriteSerializer(serializers.Serializer):
+    person = serializers.IntegerField(help_text="The customer whose credit balance is refunded (id).")
+    payee_name = serializers.CharField(max_length=100)
+    payee_account = serializers.CharField(max_length=40, help_text="Clearing and account number, or a "
+                                                                   "bankgiro or plusgiro number.")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                                      required=False, allow_null=True, default=None,
+                                      help_text="Kronor; empty: the whole credit balance (after offsets).")
+    reason = serializers.CharField(max_length=4000)
+
+    def validate_person(self, value):
+        person = permissions.persons_visible_to(self.context["request"].user).filter(pk=value).first()
+        if person is None:
+            raise serializers.ValidationError(_("No such person."))
+        return person
+
+    def validate_payee_account(self, value):
+        if not credits.valid_account(value):
+            raise serializers.ValidationError(_("The payee's account is not a valid clearing and account "
+                                                "number, bankgiro or plusgiro number."))
+        return value
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(help_text="true: the district approves the refund; false: rejects it.")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 help_text="Required when rejecting.")
+
+    def validate(self, data):
+        if not data["approve"] and not data["note"].strip():
+            raise serializers.ValidationError({"note": [_("Give a reason for rejecting the refund.")]})
+        return data
+
+
+class NothingToRefundSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class RefundOrderFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=RefundOrder.State.choices, required=False)
+    person = serializers.IntegerField(required=False, help_text="The customer (person id).")
+
+
+def _refund_action(description: str, request=None):
+    responses = {200: RefundOrderSerializer, 403: FORBIDDEN, 404: NOT_FOUND, 409: REFUSED}
+    if request is not None:
+        responses[400] = BAD_INPUT
+    return extend_schema(request=request, description=description, responses=responses)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[RefundOrderFilterSerializer],
+                       responses={200: RefundOrderSerializer(many=True), 400: BAD_INPUT, 403: FORBIDDEN}),
+    retrieve=extend_schema(responses={200: RefundOrderSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
+)
+class RefundOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleScopedViewSet):
+    """Refund orders by due date: all for service staff; for a district officer the refunds referred to
+    their administration for decision. Citizens have none."""
+
+    serializer_class = RefundOrderSerializer
+    read_roles = frozenset({STAFF, OFFICER})
+    action_roles = {
+        "create": frozenset({STAFF}),
+        "approve": frozenset({STAFF}),
+        "refer": frozenset({STAFF}),
+        "mark_paid": frozenset({STAFF}),
+        "cancel": frozenset({STAFF}),
+        "decide": frozenset({OFFICER}),
+    }
+
+    def get_queryset(self):
+        return selectors.refund_orders_visible_to(self.request.user).order_by("due_date", "id")
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        params = self.query(RefundOrderFilterSerializer)
+        if "state" in params:
+            queryset = queryset.filter(state=params["state"])
+        if "person" in params:
+            queryset = queryset.filter(person_id=params["person"])
+        return queryset
+
+    @extend_schema(
+        request=RefundOrderWriteSerializer,
+        responses={201: RefundOrderSerializer, 200: NothingToRefundSerializer, 400: BAD_INPUT,
+                   403: FORBIDDEN, 409: REFUSED},
+        description="Service staff refund a customer's credit balance: it is first offset against the "
+                    "customer's open invoices; what is left (or `amount`) is reserved for the refund (201). "
+                    "Beyond two months' rent it is referred to the district at once. When the open "
+                    "invoices took the whole credit balance, nothing is refunded (200 with `detail`).",
+    )
+    def create(self, request):
+        data = self.input(RefundOrderWriteSerializer)
+        order = credits.refund_order_create(actor=request.user, **data)
+        if order is None:
+            return Response({"detail": str(_("The credit balance was offset against the customer's open "
+                                             "invoices: nothing is left to refund."))})
+        return self.answer(order, status_code=status.HTTP_201_CREATED)
+
+    @_refund_action("A second staff member approves the refund for payment: refused (409) for the one "
+                    "who prepared it, and beyond delegation until the district has approved.")
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self.answer(credits.refund_order_approve(actor=request.user, order=self.get_object()))
+
+    @_refund_action("Service staff send the refund to the district for decision; its officers are "
+                    "e-mailed a link to the district portal.", request=OptionalReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def refer(self, request, pk=None):
+        order = self.get_object()
+        data = self.input(OptionalReasonSerializer)
+        return self.answer(credits.refund_order_refer(actor=request.user, order=order, reason=data["reason"]))
+
+    @_refund_action("Service staff record that the approved refund was paid out.")
+    @action(detail=True, methods=["post"], url_path="mark-paid")
+    def mark_paid(self, request, pk=None):
+        return self.answer(credits.refund_order_mark_paid(actor=request.user, order=self.get_object()))
+
+    @_refund_action("Service staff cancel the refund; the amount goes back to the credit balance.",
+                    request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        data = self.input(ReasonSerializer)
+        return self.answer(credits.refund_order_cancel(actor=request.user, order=order, reason=data["reason"]))
+
+    @_refund_action("The district officer decides a refund referred to their administration: approve, "
+                    "or reject with a note (the amount goes back to the credit balance).",
+                    request=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        order = self.get_object()
+        data = self.input(DecisionSerializer)
+        return self.answer(credits.refund_order_decide(actor=request.user, order=order,
+                                                       approve=data["approve"], note=data["note"]))
 
 
 # --- Payments, payment files and the ledger --------------------------------------------------------
@@ -390,9 +651,7 @@ class LedgerViewSet(RoleScopedViewSet):
         person = self.get_object()
         rows = ledger.ledger_for(person)
         data = {"person": person.pk, "balance": ledger.ledger_balance(rows),
-                "credit_balance": sum((r.credit - r.debit for r in rows
-                                       if r.kind in (ledger.Kind.CREDIT, ledger.Kind.CREDIT_USED)),
-                                      Decimal("0.00")),
+                "credit_balance": ledger.ledger_credit_balance(rows),
                 "rows": rows}
         return Response(LedgerSerializer(data).data)
 
@@ -463,3 +722,5 @@ def register(router):
     router.register("payment-files", PaymentFileViewSet, basename="payment-file")
     router.register("ledger", LedgerViewSet, basename="ledger")
     router.register("final-settlements", FinalSettlementViewSet, basename="final-settlement")
+    router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
+    router.register("refund-orders", RefundOrderViewSet, basename="refund-order")

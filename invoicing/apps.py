@@ -15,6 +15,7 @@ class InvoicingConfig(AppConfig):
         _register_citizen_links()
         _register_payment_queue()
         _register_settlements()
+        _register_refunds()
 
 
 def _register_settlements():
@@ -90,5 +91,25 @@ def _register_payment_queue():
     ))
     for model, actions in {"invoicing.paymentfile": ("view", "add"), "invoicing.payment": ("view", "change"),
                            "invoicing.customercredit": ("view",)}.items():
+        roles.register(permissions.SERVICE_STAFF, model, actions)
+        roles.register(permissions.SERVICE_ADMIN, model, actions)
+
+
+def _register_refunds():
+    """The open refund orders on the admin index (due in 3 working days), the district portal's link
+    to the refunds waiting for its decision, and the roles' permissions: credit notes are made from the
+    invoice's page, refund orders created and moved by their buttons."""
+    from hyresadmin import navigation, permissions, queues, roles
+
+    from . import selectors
+
+    queues.register(queues.Queue(
+        key="refund_orders", label=_("Refunds"), open_items=selectors.refund_orders_open_for,
+        due_field="due_date", admin_url="admin:invoicing_refundorder_changelist", order=27,
+    ))
+    navigation.register(navigation.PORTAL, _("Refunds"), "invoicing_portal:refund_list", order=50,
+                        description=_("Decide on refunds beyond the service administration's delegation."))
+    for model, actions in {"invoicing.creditnote": ("view", "add"),
+                           "invoicing.refundorder": ("view", "add", "change")}.items():
         roles.register(permissions.SERVICE_STAFF, model, actions)
         roles.register(permissions.SERVICE_ADMIN, model, actions)

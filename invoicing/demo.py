@@ -1,5 +1,6 @@
 """Demo data for invoicing: this month's and next month's rent runs issued, this month's accounting
-orders, so that staff see runs and invoices and citizens see their invoices in /mina-sidor/.
+orders, so that staff see runs and invoices and citizens see their invoices in /mina-sidor/; one
+credited invoice and one refund order waiting for a second person's approval.
 
 Runs go through the real services (prepare, approve as the demo staff member ``service``, issue);
 once any run exists the step does nothing, so a second seed changes nothing, whatever the date. PDFs render on first download.
@@ -7,13 +8,17 @@ once any run exists the step does nothing, so a second seed changes nothing, wha
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Sum
 from django.utils import timezone
 
 from hyresadmin import demo
 
 from . import periods, services
-from .models import Invoice, InvoiceRun, RunKind
+from .models import CreditNote, Invoice, InvoiceRun, Payment, PaymentFile, RefundOrder, RunKind
 
 ACTOR = "seed_demo"
 
@@ -42,3 +47,38 @@ def seed_runs(ctx: demo.DemoContext) -> None:
     for period in (this_month, periods.next_period(this_month)):
         _issue(ctx, period=period, kind=RunKind.RENT, approver=approver)
     _issue(ctx, period=this_month, kind=RunKind.INTERNAL, approver=approver)
+
+
+@demo.register_step("invoicing.credits")
+def seed_credits(ctx: demo.DemoContext) -> None:
+    """A credit note on one open invoice, and a customer who paid 500 kr too much: the surplus (after
+    their open invoices) waits as a refund for a second person's approval. Through the real services."""
+    from . import credits
+
+    if CreditNote.objects.exists() or RefundOrder.objects.exists():
+        return
+    staff = get_user_model().objects.get(username="service")
+    open_invoices = (Invoice.objects.filter(document_type=Invoice.DocumentType.INVOICE,
+                                            state=Invoice.State.ISSUED, customer__isnull=False)
+                     .order_by("period", "number"))
+    to_credit = open_invoices.first()
+    if to_credit is None:
+        return
+    credits.credit_note_create(actor=staff, invoice=to_credit, amount=Decimal("250.00"),
+                               reason="Felaktigt tillägg för parkering (demo)")
+    ctx.count(CreditNote, created=True)
+    payer_invoice = open_invoices.exclude(customer_id=to_credit.customer_id).first()
+    if payer_invoice is None:
+        return
+    person = payer_invoice.customer
+    owed = Invoice.objects.filter(customer=person, balance__gt=0).aggregate(s=Sum("balance"))["s"] or 0
+    file = PaymentFile.objects.create(bankgiro="".join(c for c in settings.BANKGIRO_NUMBER if c.isdigit()))
+    payment = Payment.objects.create(
+        file=file, status=Payment.Status.UNMATCHED, line=1, payment_date=timezone.localdate(),
+        amount=owed + Decimal("500.00"), reference="", payer_name=person.full_name[:70])
+    order = credits.payment_refund(actor=staff, payment=payment, person=person, payee_name=person.full_name,
+                                   payee_account="8327-9, 123 456 7890",
+                                   reason="Betalade in för mycket (demo)")
+    ctx.count(Payment, created=True)
+    if order is not None:
+        ctx.count(RefundOrder, created=True)

@@ -71,3 +71,53 @@ def open_settlements(user) -> QuerySet[FinalSettlement]:
     if not permissions.is_service_staff(user):
         return FinalSettlement.objects.none()
     return settlements_visible_to(user).filter(state__in=FinalSettlement.OPEN_STATES)
+
+
+# --- Credit notes and refund orders ---------------------------------------------------------------------
+
+
+def credit_notes_visible_to(user):
+    """Credit notes and cancellations of the invoices the user may see (staff: all)."""
+    from .models import CreditNote
+
+    if not permissions.is_service_staff(user):
+        return CreditNote.objects.none()
+    return CreditNote.objects.select_related("invoice", "invoice__customer", "attested_by")
+
+
+def _referred_to_a_district():
+    from django.db.models import Q
+
+    from .models import RefundOrder
+
+    return (Q(within_delegation=False) | Q(state=RefundOrder.State.REFERRED)
+            | Q(district_decided_at__isnull=False))
+
+
+def refund_orders_visible_to(user):
+    """Refund orders: every one for service staff; for a district officer those referred to their own
+    administration for decision (``RefundOrder.organisation``); none for anyone else."""
+    from .models import RefundOrder
+
+    qs = RefundOrder.objects.select_related("person", "organisation", "requested_by", "approved_by")
+    if permissions.is_service_staff(user):
+        return qs
+    if permissions.is_district_officer(user) and user.organisation_id:
+        return qs.filter(_referred_to_a_district(), organisation_id=user.organisation_id)
+    return qs.none()
+
+
+def refund_orders_open_for(user):
+    """The "my work" queue of refunds: the open orders (to approve, with the district, to pay out)."""
+    from .models import RefundOrder
+
+    if not permissions.is_service_staff(user):
+        return RefundOrder.objects.none()
+    return RefundOrder.objects.filter(state__in=RefundOrder.OPEN_STATES)
+
+
+def refunds_waiting_for_district(user):
+    """A district officer's refunds to decide: referred to their administration, not decided yet."""
+    from .models import RefundOrder
+
+    return refund_orders_visible_to(user).filter(state=RefundOrder.State.REFERRED)

@@ -160,7 +160,8 @@ def test_the_payment_page_shows_the_payer_and_the_actions(staff_client):
     for text in ("Anna Svensson", "Storgatan 1, 11122 Stockholm", "99 88", "100,00", "No valid OCR reference."):
         assert text in content
     assert f"{PAYMENTS}{payment.pk}/match/" in content and f"{PAYMENTS}{payment.pk}/to-credit/" in content
-    assert "Refund: coming." in content or "Återbetalning: kommer" in content
+    assert f"{PAYMENTS}{payment.pk}/refund/" in content
+    assert 'name="payee_name" value="Anna Svensson"' in content  # prefilled from the payer
     assert 'name="_save"' not in content
 
 
