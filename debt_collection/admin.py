@@ -285,6 +285,7 @@ class ReminderBatchAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdm
         pass  # the batch itself is never edited; the ticks are saved by ``save_formset``
 
     def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)  # for the admin's change message only; nothing is written here
         for item_form in formset.forms:
             if "included" in item_form.changed_data:
                 reminders.reminder_set_included(actor=request.user, reminder=item_form.instance,
