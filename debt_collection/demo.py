@@ -6,7 +6,7 @@ more days. K2 (the district is contacted before collection): the same reminder, 
 representatives are told, 30 days before the agency. K3 (no reminder fee): a reminder without a fee.
 Contracts with K1 or K2 have the reminder fee agreed (K1 also the payment-plan fee); K3 contracts none.
 A second run changes nothing: the rules and agreements are compared first, and the proposal is made
-only while no batch exists.
+once per database.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from contracts.models import CollectionCode, RentalContract
 from hyresadmin import demo
+from hyresadmin.jobs import run_once
 
 from . import reminders
 from .code_models import CollectionPolicy
@@ -43,15 +44,18 @@ def seed_policies(ctx: demo.DemoContext) -> None:
         if code not in codes:
             continue
         policy = CollectionPolicy.objects.filter(code=codes[code]).first()
+        # Reference data written as rows, like the demo's codes themselves (not a business event).
         if policy is None:
-            reminders.collection_policy_save(actor=demo.ACTOR, policy=CollectionPolicy(code=codes[code], **values))
+            CollectionPolicy(code=codes[code], **values).full_clean()
+            CollectionPolicy.objects.create(code=codes[code], **values)
             ctx.count(CollectionPolicy, created=True)
             continue
         changed = [name for name, value in values.items() if getattr(policy, name) != value]
         for name in changed:
             setattr(policy, name, values[name])
         if changed:
-            reminders.collection_policy_save(actor=demo.ACTOR, policy=policy)
+            policy.full_clean()
+            policy.save(update_fields=changed)
         ctx.count(CollectionPolicy, updated=bool(changed))
 
 
@@ -69,9 +73,14 @@ def seed_agreements(ctx: demo.DemoContext) -> None:
 
 @demo.register_step("debt_collection.reminders")
 def seed_reminders(ctx: demo.DemoContext) -> None:
-    if ReminderBatch.objects.exists():
-        return  # proposed before: from then on the daily job proposes
-    reminders.overdue_mark(actor=demo.ACTOR)
-    batch = reminders.reminder_batch_propose(actor=demo.ACTOR)
-    if batch is not None:
-        ctx.count(ReminderBatch, created=True)
+    """Once per database (whatever the day of a later seed): what the daily job would have done on the
+    day of the first seed, in its name. From then on the daily job proposes."""
+
+    def work() -> dict:
+        marked = reminders.overdue_mark(actor=reminders.JOB)
+        batch = reminders.reminder_batch_propose(actor=reminders.JOB)
+        if batch is not None:
+            ctx.count(ReminderBatch, created=True)
+        return {"overdue": marked, "batch": batch.pk if batch else None}
+
+    run_once(job="debt_collection.demo_reminders", period="demo", func=work)
