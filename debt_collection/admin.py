@@ -18,7 +18,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -31,6 +31,7 @@ from contracts.admin import OVERDUE, TransitionAdminMixin
 from contracts.forms_admin import ReasonForm
 from hyresadmin import audit
 from hyresadmin.admin import AuditHistoryMixin, ReadOnlyInlineMixin
+from hyresadmin.transitions import TransitionRefused
 from invoicing.admin import InvoiceAdmin
 
 from . import reminders, selectors
@@ -261,6 +262,7 @@ class ReminderBatchAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdm
             path("<path:object_id>/send/", view(self.send_view), name=self._url_name("send")),
             path("<path:object_id>/discard/", view(self.discard_view), name=self._url_name("discard")),
             path("<path:object_id>/pdf/<int:reminder_id>/", view(self.pdf_view), name=self._url_name("pdf")),
+            path("<path:object_id>/print-file/", view(self.print_file_view), name=self._url_name("print_file")),
             *super().get_urls(),
         ]
 
@@ -278,6 +280,9 @@ class ReminderBatchAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdm
             if can_proceed(batch.discard):
                 buttons.append({"label": gettext("Discard"), "url": self._url("discard", batch.pk),
                                 "post": False})
+            if batch.state == ReminderBatch.State.SENT:
+                buttons.append({"label": gettext("Download the print file"),
+                                "url": self._url("print_file", batch.pk), "post": False})
             extra["transition_buttons"] = buttons
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
@@ -320,6 +325,17 @@ class ReminderBatchAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdm
             title=gettext("Discard the reminders"), submit_label=gettext("Discard"),
             form_kwargs={"label": gettext("Why are the reminders discarded?"),
                          "help_text": gettext("Recorded in the batch's history.")})
+
+    def print_file_view(self, request, object_id):
+        batch = self._get_for_action(request, object_id)
+        try:
+            filename, data = reminders.reminder_print_file(actor=request.user, batch=batch)
+        except TransitionRefused as exc:
+            self._report_refusal(request, exc)
+            return HttpResponseRedirect(self._change_url(batch))
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
 
     def pdf_view(self, request, object_id, reminder_id):
         batch = self.get_object(request, unquote(object_id))

@@ -260,19 +260,6 @@ def reminder_set_included(*, actor, reminder: Reminder, included: bool) -> Remin
     return locked
 
 
-def reminder_set_included_many(*, actor, batch: ReminderBatch, included_ids: set[int]) -> int:
-    """Set which items of a batch under review are included: exactly those in ``included_ids``.
-    Returns how many items changed."""
-    changed = 0
-    with transaction.atomic():
-        for reminder in batch.reminders.all():
-            wanted = reminder.pk in included_ids
-            if reminder.included != wanted:
-                reminder_set_included(actor=actor, reminder=reminder, included=wanted)
-                changed += 1
-    return changed
-
-
 def reminder_batch_approve(*, actor, batch: ReminderBatch) -> ReminderBatch:
     """Approve a reviewed batch (a second person is not required)."""
     with transaction.atomic():
@@ -445,6 +432,41 @@ def reminders_deliver(*, batch_id: int) -> dict:
         elif reminder.delivery == Reminder.Delivery.POST:
             counts["post"] += 1
     return dict(counts)
+
+
+def reminder_print_file(*, actor, batch: ReminderBatch) -> tuple[str, bytes]:
+    """The print vendor's file of a sent batch, as (file name, bytes): a ZIP with the PDF of every
+    reminder that goes by post (a protected identity's has no address printed: the vendor routes it
+    through the tax agency) and ``foretradare.csv``, the letters to representatives (recipient, address
+    lines, whom it is about). The reminders in it count as delivered; the export is audited."""
+    import csv
+    import io
+    import zipfile
+
+    batch = ReminderBatch.objects.get(pk=batch.pk)
+    if batch.state != ReminderBatch.State.SENT:
+        raise TransitionRefused(_("Only a sent batch has a print file."))
+    posted = list(Reminder.objects.filter(batch=batch, outcome=Reminder.Outcome.SENT,
+                                          delivery=Reminder.Delivery.POST)
+                  .select_related("batch", "invoice").order_by("id"))
+    letters = (ReminderNotice.objects.filter(reminder__batch=batch, channel=ReminderNotice.Channel.LETTER)
+               .select_related("representative__agent", "reminder__invoice__customer").order_by("id"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for reminder in posted:
+            archive.writestr(f"paminnelse-{reminder.invoice.number}.pdf", reminder_pdf_bytes(reminder))
+        rows = io.StringIO()
+        writer = csv.writer(rows, delimiter=";")
+        writer.writerow(["mottagare", "adress", "avser"])
+        for notice in letters:
+            rep = notice.representative
+            address = rep.agent.postal_address_lines()[1:] if rep.agent_id else []
+            writer.writerow([rep.display_name, ", ".join(address), notice.reminder.invoice.customer.full_name])
+        archive.writestr("foretradare.csv", rows.getvalue().encode("utf-8"))
+    Reminder.objects.filter(pk__in=[r.pk for r in posted], delivered_at__isnull=True).update(
+        delivered_at=timezone.now())
+    audit.record_export(actor=actor, what=f"reminder print file {batch}", count=len(posted), subject=batch)
+    return f"paminnelser-{batch.proposed_on:%Y-%m-%d}.zip", buffer.getvalue()
 
 
 # --- The daily job -------------------------------------------------------------------------------------

@@ -119,3 +119,23 @@ def test_a_district_officer_cannot_open_the_admin(client, officer, staff, distri
     batch = _batch(staff, district)
     client.force_login(officer)
     assert client.get(f"{BATCHES}{batch.pk}/change/").status_code == 302
+
+
+def test_the_batch_page_runs_the_same_queries_for_2_items_as_for_8(staff_client, staff, district):
+    small_batch = _batch(staff, district, n=2)
+    with CaptureQueriesContext(connection) as small:
+        assert staff_client.get(f"{BATCHES}{small_batch.pk}/change/").status_code == 200
+    ReminderBatch.objects.all().delete()
+    Reminder.objects.all().delete()
+    # Eight more invoices of another month, proposed in a new batch.
+    from tests.invoicing.factories import contract_with_rent, issue_rent_run
+
+    for _ in range(8):
+        contract_with_rent(organisation=district)
+    issue_rent_run(period=dt.date(2027, 1, 1), actor=staff)
+    reminders.overdue_mark(actor="job", today=dt.date(2027, 1, 20))
+    large_batch = reminders.reminder_batch_propose(actor="job", today=dt.date(2027, 1, 20))
+    assert large_batch.reminders.count() == 12  # December's 2 again, and January's 10
+    with CaptureQueriesContext(connection) as large:
+        assert staff_client.get(f"{BATCHES}{large_batch.pk}/change/").status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)

@@ -197,3 +197,34 @@ def test_delivery_runs_again_without_doing_anything_twice(staff, district, djang
     reminders.reminders_deliver(batch_id=batch.pk)
 
     assert Reminder.objects.get().pdf_sha256 == sha and len(mail.outbox) == sent
+
+
+def test_the_print_file_holds_the_posted_reminders_and_the_letters(client, staff, district,
+                                                                   django_capture_on_commit_callbacks):
+    import zipfile
+
+    policy(notify_representatives=True, notify_officer=False)
+    posted = PersonFactory(affiliation=district)
+    emailed = PersonFactory(affiliation=district, email="karin@example.invalid")
+    RepresentativeFactory(person=posted, agent=PersonFactory(email="", street_address="Storgatan 1",
+                                                             first_name="Gun", last_name="Man"))
+    (by_post, _by_mail), batch = _proposed(staff, [
+        {"organisation": district, "customer": posted},
+        {"organisation": district, "customer": emailed, "delivery_channel": "email"}])
+    batch = reminders.reminder_batch_approve(actor=staff, batch=batch)
+    client.force_login(staff)
+    url = f"/admin/debt_collection/reminderbatch/{batch.pk}/print-file/"
+    assert client.get(url, follow=True).status_code == 200  # not sent yet: refused, nothing written
+    assert not AuditEvent.objects.filter(event_type="export").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.reminder_batch_send(actor=staff, batch=batch, today=TODAY)
+
+    response = client.get(url)
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == ["foretradare.csv", f"paminnelse-{by_post.number}.pdf"]
+    letters = archive.read("foretradare.csv").decode()
+    assert "Gun Man" in letters and "Storgatan 1" in letters and posted.full_name in letters
+    assert Reminder.objects.get(invoice=by_post).delivered_at is not None
+    assert AuditEvent.objects.filter(event_type="export", object_id=str(batch.pk)).exists()
