@@ -38,6 +38,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 from django_fsm import can_proceed
 
 from hyresadmin import audit, calendar
@@ -319,11 +320,11 @@ def reminder_batch_send(*, actor, batch: ReminderBatch, today: dt.date | None = 
             policy = policy_for(invoice.collection_code)
             fee = min(reminder.fee, reminder_fee_for(invoice, policy))
             if fee > 0:
+                with override("sv"):  # printed on the customer's invoice
+                    description = _("Reminder fee, invoice %(number)s") % {"number": invoice.number}
                 reminder.fee_invoice = invoice_issue_one_off(
                     actor=actor, kind=InvoiceKind.FEE,
-                    lines=[OneOffLine(kind=InvoiceLine.Kind.FEE,
-                                      description=_("Reminder fee, invoice %(number)s") % {"number": invoice.number},
-                                      amount=fee)],
+                    lines=[OneOffLine(kind=InvoiceLine.Kind.FEE, description=description, amount=fee)],
                     organisation_id=invoice.organisation_id, customer_id=invoice.customer_id,
                     contract=invoice.contract, due_date=new_due, reason=_("Reminder fee"))
             reminder.fee = fee

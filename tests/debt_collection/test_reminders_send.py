@@ -75,6 +75,7 @@ def test_sending_reminds_invoices_charges_fees_stores_pdfs_and_emails_where_chos
         fee = item.fee_invoice
         assert fee.kind == InvoiceKind.FEE and fee.total == Decimal("60.00") and fee.due_date == new_due
         assert fee.ocr_reference != invoice.ocr_reference and fee.customer_id == invoice.customer_id
+        assert [line.description for line in fee.lines.all()] == [f"Påminnelseavgift, faktura {invoice.number}"]
         # The PDF is stored with its checksum and says what to pay, by when, with the original OCR.
         with item.pdf.open("rb") as handle:
             data = handle.read()
