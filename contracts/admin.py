@@ -488,6 +488,7 @@ class RentalContractAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAd
     fieldsets = (
         (None, {"fields": ("number", "kind", "state", "customer", "rental_object", "organisation")}),
         (_("Terms"), {"fields": ("start_date", "end_date", "notice_period_months", "collection_code",
+                                 "reminder_fee_agreed", "payment_plan_fee_agreed",
                                  "delivery_channel", "personal_contact", "rent")}),
         (_("Security of tenure (FOT)"), {"fields": ("tenure_waiver_signed_on", "tribunal_approved_on")}),
         (_("Status"), {"fields": ("activated_at", "sent_at", "created_at", "updated_at")}),

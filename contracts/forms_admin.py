@@ -55,7 +55,7 @@ class RentalContractTermsForm(forms.ModelForm):
     class Meta:
         model = RentalContract
         fields = ["start_date", "end_date", "notice_period_months", "collection_code",
-                  "delivery_channel", "personal_contact"]
+                  "reminder_fee_agreed", "payment_plan_fee_agreed", "delivery_channel", "personal_contact"]
 
     def clean(self):
         cleaned = super().clean()

@@ -52,7 +52,7 @@ SUBMISSION_FIELDS = (
 CONTRACT_FIELDS = (
     "kind", "customer_id", "rental_object_id", "organisation_id", "start_date", "end_date",
     "notice_period_months", "collection_code_id", "delivery_channel", "personal_contact",
-    "tenure_waiver_signed_on", "tribunal_approved_on",
+    "tenure_waiver_signed_on", "tribunal_approved_on", "reminder_fee_agreed", "payment_plan_fee_agreed",
 )
 
 

@@ -1,4 +1,5 @@
 """The staff side of debt_collection (the admin's autodiscovery imports this module); each part keeps
-its admin in its own module, imported here."""
+its admin in its own module, imported here (interest and collection: ``admin_collection``, imported by
+the app's ``ready()``)."""
 
-from . import report_admin  # noqa: F401
+from . import reminder_admin, report_admin  # noqa: F401

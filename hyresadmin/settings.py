@@ -204,6 +204,7 @@ SPECTACULAR_SETTINGS = {
         "SupportCaseStateEnum": "support.models.SupportCase.State",
         "EnforcementApplicationKindEnum": "debt_collection.collection_models.EnforcementApplication.Kind",
         "CollectionCaseStateEnum": "debt_collection.collection_models.CollectionCase.State",
+        "ReminderBatchStateEnum": "debt_collection.reminder_models.ReminderBatch.State",
     },
 }
 
@@ -295,6 +296,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "debt_collection.tasks_collection.daily_close_settled_cases",
         "schedule": crontab(hour=7, minute=50),
     },
+    "debt-collection-overdue-and-reminders": {
+        "task": "debt_collection.tasks.daily_overdue_and_reminders",
+        "schedule": crontab(hour=7, minute=40),
+    },
     "contracts-delete-expired-submissions": {
         "task": "contracts.tasks.delete_expired_submissions",
         "schedule": crontab(hour=1, minute=30),
@@ -339,6 +344,8 @@ INVOICE_CHANGE_FLAG_SHARE = env.float("INVOICE_CHANGE_FLAG_SHARE", default=0.10)
 #: An invoice issued on or after its rent due date (a first invoice for a month already begun) is
 #: due this many days after it was issued.
 MIN_PAYMENT_DAYS = env.int("MIN_PAYMENT_DAYS", default=10)
+#: A reminder gives the customer this many days (to the next working day) to pay before it goes further.
+REMINDER_PAYMENT_DAYS = env.int("REMINDER_PAYMENT_DAYS", default=10)
 #: The first invoice number; OCR references are built from the number (FACTS.md §4).
 INVOICE_NUMBER_START = env.int("INVOICE_NUMBER_START", default=1000001)
 #: Ledger accounts per kind of invoice line, for the ERP (Agresso) export.

@@ -22,6 +22,11 @@ from .models import Invoice
 
 PAGE_SIZE = 20
 
+#: Facts that apps above invoicing add to the invoice page (debt_collection: "Påminnelse skickad …"),
+#: registered in their ``AppConfig.ready``: ``func(request, invoice)`` returns None or a dict with
+#: ``id``, ``label``, ``text`` and optionally ``detail``, ``url`` and ``link_text``.
+INVOICE_DETAIL_EXTRAS: list = []
+
 
 #: How a status is marked beside its words: something to do, or done.
 _TONES = {
@@ -68,6 +73,7 @@ def invoice_detail(request, pk: int):
         "show_address": invoice.contract_id is not None and (
             invoice.customer is None or permissions.can_see_address(request.user, invoice.customer)),
         "bankgiro": settings.BANKGIRO_NUMBER,
+        "extras": [extra for extra in (func(request, invoice) for func in INVOICE_DETAIL_EXTRAS) if extra],
     })
 
 
