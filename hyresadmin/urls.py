@@ -10,13 +10,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from contracts import api as contracts_api
+from debt_collection import api_plans as debt_collection_plans_api
 from hyresadmin import api as kernel_api
 from hyresadmin import views
 from invoicing import api as invoicing_api
 from support import api as support_api
 
 router = DefaultRouter()
-for module in (kernel_api, contracts_api, invoicing_api, support_api):
+for module in (kernel_api, contracts_api, invoicing_api, support_api, debt_collection_plans_api):
     module.register(router)
 
 portal_patterns = (
@@ -52,10 +53,12 @@ urlpatterns = [
     path("forvaltning/", include(portal_patterns)),
     path("forvaltning/", include("contracts.urls")),
     path("forvaltning/", include("support.portal_urls")),
+    path("forvaltning/", include("debt_collection.plan_urls")),
     path("mina-sidor/", include(citizen_patterns)),
     path("mina-sidor/", include("contracts.citizen_urls")),
     path("mina-sidor/", include("invoicing.citizen_urls")),
     path("mina-sidor/", include("support.citizen_urls")),
+    path("mina-sidor/", include("debt_collection.citizen_plan_urls")),
     path("mina-sidor/oidc/", include("mozilla_django_oidc.urls")),
     path("logout/", views.logout_view, name="logout"),
     path("api/v1/", include(api_patterns)),
