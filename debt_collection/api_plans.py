@@ -84,7 +84,8 @@ class PaymentPlanSerializer(_RequestSerializer):
 
 
 class DeferralWriteSerializer(serializers.Serializer):
-    invoices = _InvoiceField(many=True, help_text="Open invoices of one customer (ids).")
+    invoices = _InvoiceField(many=True, queryset=Invoice.objects.all(),
+                             help_text="Open invoices of one customer (ids).")
     new_due_date = serializers.DateField()
     double_housing = serializers.BooleanField(required=False, default=False,
                                               help_text="A first month's rent with double housing costs.")
@@ -92,7 +93,8 @@ class DeferralWriteSerializer(serializers.Serializer):
 
 
 class PaymentPlanWriteSerializer(serializers.Serializer):
-    invoices = _InvoiceField(many=True, help_text="Open invoices of one customer (ids).")
+    invoices = _InvoiceField(many=True, queryset=Invoice.objects.all(),
+                             help_text="Open invoices of one customer (ids).")
     instalment_count = serializers.IntegerField(min_value=1, max_value=plans.MAX_INSTALMENTS)
     first_due_date = serializers.DateField(help_text="The same day each month; moved to the next working "
                                                      "day when it is not one.")

@@ -479,7 +479,8 @@ def payment_plan_approve(*, actor, plan: PaymentPlan, note: str = "") -> Payment
     if plan.state == PaymentPlan.State.REQUESTED:
         plan = apply_transition(plan, "approve", actor=actor, reason=note or _("Approved within delegation"),
                                 decided_by=user, note=note)
-    label = _("Replaced by payment plan %(id)s") % {"id": plan.pk}
+    with override(settings.LANGUAGE_CODE):  # printed on the ledger and the invoices: Swedish
+        label = _("Replaced by payment plan %(id)s") % {"id": plan.pk}
     for invoice in plan.invoices.order_by("due_date", "number"):
         invoice.refresh_from_db()
         if invoice.balance > 0:
@@ -492,13 +493,16 @@ def payment_plan_approve(*, actor, plan: PaymentPlan, note: str = "") -> Payment
 def _issue_instalments(plan: PaymentPlan, *, actor) -> None:
     contract = plan.contract
     count = plan.instalment_count
+    with override(settings.LANGUAGE_CODE):
+        fee_text = _("Payment plan fee")
     for instalment in plan.instalments.filter(invoice__isnull=True).order_by("number"):
-        text = _("Instalment %(n)s of %(count)s, payment plan %(id)s") % {
-            "n": instalment.number, "count": count, "id": plan.pk}
+        with override(settings.LANGUAGE_CODE):
+            text = _("Instalment %(n)s of %(count)s, payment plan %(id)s") % {
+                "n": instalment.number, "count": count, "id": plan.pk}
         lines = [OneOffLine(kind=InvoiceLine.Kind.ONE_OFF, description=text,
                             amount=instalment.amount - instalment.fee)]
         if instalment.fee:
-            lines.append(OneOffLine(kind=InvoiceLine.Kind.FEE, description=_("Payment plan fee"),
+            lines.append(OneOffLine(kind=InvoiceLine.Kind.FEE, description=fee_text,
                                     amount=instalment.fee))
         invoice = invoice_issue_one_off(
             actor=actor, kind=InvoiceKind.ONE_OFF, lines=lines, organisation_id=plan.organisation_id,
@@ -565,16 +569,16 @@ def payment_plans_follow_up(*, today: dt.date | None = None, actor=JOB) -> dict:
 
 
 def report_rows(*, organisation_id: int | None, month: dt.date) -> list[dict]:
-    """The monthly report of payment plans: every plan running in ``month`` or closed in it, of one
-    district (``organisation_id``) or of all (None). A fixed number of queries."""
+    """The monthly report of payment plans: every plan made by the end of ``month`` that was running
+    in it (still running, closed during or after it, or made in it), of one district
+    (``organisation_id``) or of all (None). A fixed number of queries."""
     start = period_of(month)
     end = delegation.add_months(start, 1)
     qs = (PaymentPlan.objects.select_related("organisation", "customer", "contract")
           .prefetch_related(Prefetch("instalments", queryset=Instalment.objects.select_related("invoice")))
-          .filter(Q(state__in=PaymentPlan.RUNNING_STATES)
-                  | Q(completed_at__date__gte=start, completed_at__date__lt=end)
-                  | Q(cancelled_at__date__gte=start, cancelled_at__date__lt=end)
-                  | Q(created_at__date__gte=start, created_at__date__lt=end))
+          .filter(created_at__date__lt=end)
+          .filter(Q(state__in=PaymentPlan.RUNNING_STATES) | Q(completed_at__date__gte=start)
+                  | Q(cancelled_at__date__gte=start) | Q(created_at__date__gte=start))
           .order_by("organisation__name", "pk"))
     if organisation_id is not None:
         qs = qs.filter(organisation_id=organisation_id)
