@@ -25,7 +25,8 @@ instalment is issued as a one-off invoice (``invoicing.services.invoice_issue_on
 number, OCR reference and due date, so that BgMax matches its payment like any invoice. The plan fee (at
 most 170 kr, ``policy_for(code).payment_plan_fee``) is added to the first instalment as a fee line, only
 where the contract says it was agreed. Instalments fall due on the chosen day of each month, moved to
-the next working day when that is not one.
+the next working day when that is not one (or, when that is in the next month, the last working day
+before it).
 
 **Follow-up.** A daily job (``payment_plans_follow_up``) completes a plan whose instalments are all paid,
 and marks a plan **broken** when an instalment is unpaid ``PAYMENT_PLAN_BROKEN_AFTER_DAYS`` (default
@@ -178,10 +179,18 @@ def instalment_status(instalment: Instalment, today: dt.date | None = None) -> s
 
 
 def instalment_due_dates(*, first_due_date: dt.date, count: int) -> list[dt.date]:
-    """The chosen day of each month from ``first_due_date``, each moved to the next working day when it
-    is not one (``add_months`` clamps the 31st to a shorter month's last day)."""
-    return [calendar.next_working_day_on_or_after(delegation.add_months(first_due_date, k))
-            for k in range(count)]
+    """The chosen day of each month from ``first_due_date`` (``add_months`` clamps the 31st to a shorter
+    month's last day), moved to the next working day when it is not one — unless that is in the next
+    month: then the last working day before it (the "modified following" rule), so that each instalment
+    stays in its own month and the plan spans the months the delegation counts."""
+    dues = []
+    for k in range(count):
+        nominal = delegation.add_months(first_due_date, k)
+        due = calendar.next_working_day_on_or_after(nominal)
+        if due.month != nominal.month:
+            due = calendar.last_working_day_before(nominal)
+        dues.append(due)
+    return dues
 
 
 def instalment_amounts(total: Decimal, count: int) -> list[Decimal]:

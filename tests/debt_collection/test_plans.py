@@ -18,6 +18,7 @@ from debt_collection.code_models import CollectionPolicy
 from debt_collection.plan_models import Instalment, PaymentPlan
 from hyresadmin import calendar
 from hyresadmin.transitions import TransitionRefused
+from invoicing import delegation
 from invoicing.models import CreditNote, Invoice, InvoiceKind, InvoiceLine
 from tests.debt_collection.plan_factories import TODAY, rent_invoice
 from tests.invoicing.factories import set_invoice_state
@@ -46,7 +47,7 @@ def _plan(actor, invoices, count=3, first=dt.date(2026, 12, 15), organisation=No
     (dt.date(2026, 12, 15), 3, True),    # December, January, February: three months
     (dt.date(2026, 12, 15), 4, False),   # one month past
     (dt.date(2026, 12, 1), 3, True),
-    (dt.date(2026, 12, 31), 3, True),    # 31 Dec is nyårsafton: moved to 4 January; still three months
+    (dt.date(2026, 12, 31), 3, True),    # nyårsafton: back to 30 December (4 January is next month)
     (dt.date(2026, 12, 15), 1, True),
 ])
 def test_the_delegation_decides_who_decides(officer, invoice, first, count, within):
@@ -71,12 +72,23 @@ def test_an_instalment_on_a_holiday_moves_to_the_next_working_day(officer, invoi
     assert plans.instalment_due_dates(first_due_date=dt.date(2027, 1, 6), count=1) == [dt.date(2027, 1, 7)]
 
 
+def test_an_instalment_at_a_months_end_stays_in_its_month(officer, invoice):
+    # 30 January 2027 is a Saturday: the next working day is in February, so Friday 29 January.
+    plan = _plan(officer, [invoice], count=3, first=dt.date(2026, 12, 30), organisation=officer.organisation)
+    assert [i.due_date for i in plan.instalments.all()] == [
+        dt.date(2026, 12, 30), dt.date(2027, 1, 29), dt.date(2027, 2, 26)]
+    assert plan.within_delegation
+
+
 @given(first=st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2030, 12, 31)),
        count=st.integers(min_value=1, max_value=12))
 def test_every_instalment_falls_on_a_working_day_in_order(first, count):
     dues = plans.instalment_due_dates(first_due_date=first, count=count)
+    nominal = [delegation.add_months(first, k) for k in range(count)]
     assert all(calendar.is_working_day(d) for d in dues)
-    assert dues == sorted(dues) and len(set(dues)) == count and dues[0] >= first
+    assert [(d.year, d.month) for d in dues] == [(n.year, n.month) for n in nominal]  # each in its month
+    assert all(d >= n or calendar.next_working_day_on_or_after(n).month != n.month
+               for d, n in zip(dues, nominal, strict=True))
 
 
 @given(total=st.decimals(min_value=D("1.00"), max_value=D("99999.99"), places=2),
