@@ -36,6 +36,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import transition
 
 from contracts.models import RentalContract
+from hyresadmin import calendar
 from hyresadmin.fields import MoneyField, StateField
 from hyresadmin.models import Organisation, Person, StatefulModel
 
@@ -78,8 +79,19 @@ class Sf1015Request(StatefulModel):
     decision_note = models.TextField(_("decision note"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    #: Working days staff have to register the request (and again after the district approved it).
+    SERVICE_LEVEL_DAYS = 1
+
     class Meta:
         abstract = True
+
+    def _back_from_district(self, decided_by, note: str) -> None:
+        """The district approved: staff register it within the service level, counted from now."""
+        now = timezone.now()
+        self.district_decided_by = decided_by
+        self.district_decided_at = now
+        self.district_note = note
+        self.due_date = calendar.service_level_due(now, self.SERVICE_LEVEL_DAYS)
 
     @property
     def is_overdue(self) -> bool:
@@ -128,9 +140,7 @@ class Deferral(Sf1015Request):
 
     @transition(field=state, source=State.REFERRED, target=State.DECIDED_BY_DISTRICT)
     def district_approve(self, decided_by=None, note: str = ""):
-        self.district_decided_by = decided_by
-        self.district_decided_at = timezone.now()
-        self.district_note = note
+        self._back_from_district(decided_by, note)
 
     @transition(field=state, source=State.REFERRED, target=State.REJECTED)
     def district_reject(self, decided_by=None, note: str = ""):
@@ -172,6 +182,7 @@ class PaymentPlan(Sf1015Request):
     OPEN_STATES = (State.REQUESTED, State.REFERRED, State.DECIDED_BY_DISTRICT)
     HOLDING_STATES = (State.REQUESTED, State.REFERRED, State.DECIDED_BY_DISTRICT, State.APPROVED)
     RUNNING_STATES = (State.ACTIVE, State.BROKEN)
+    SERVICE_LEVEL_DAYS = 2
 
     state = StateField(_("state"), choices=State.choices, default=State.REQUESTED)
     invoices = models.ManyToManyField("invoicing.Invoice", verbose_name=_("invoices"),
@@ -207,9 +218,7 @@ class PaymentPlan(Sf1015Request):
 
     @transition(field=state, source=State.REFERRED, target=State.DECIDED_BY_DISTRICT)
     def district_approve(self, decided_by=None, note: str = ""):
-        self.district_decided_by = decided_by
-        self.district_decided_at = timezone.now()
-        self.district_note = note
+        self._back_from_district(decided_by, note)
 
     @transition(field=state, source=State.REFERRED, target=State.REJECTED)
     def district_reject(self, decided_by=None, note: str = ""):

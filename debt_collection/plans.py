@@ -74,8 +74,8 @@ logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 #: Working days to register a request (DOMAIN.md "Unpaid-rent follow-up", seed 001 service levels).
-DEFERRAL_WORKING_DAYS = 1
-PAYMENT_PLAN_WORKING_DAYS = 2
+DEFERRAL_WORKING_DAYS = Deferral.SERVICE_LEVEL_DAYS
+PAYMENT_PLAN_WORKING_DAYS = PaymentPlan.SERVICE_LEVEL_DAYS
 MAX_INSTALMENTS = 36
 DEFERRAL, PAYMENT_PLAN = "deferral", "payment_plan"
 JOB = "debt_collection.plans"
@@ -286,7 +286,7 @@ def deferral_decision(*, invoices: list[Invoice], new_due_date: dt.date,
     return delegation.Decision(True)
 
 
-def _after_create(request, *, actor, kind_label: str, decision: delegation.Decision):
+def _after_create(request, *, actor, decision: delegation.Decision):
     audit.record(AuditEvent.Type.CREATE, actor=actor, subject=request, to_state=request.state,
                  reason=request.reason,
                  changes={"invoices": [i.number for i in request.invoices.all()],
@@ -319,7 +319,7 @@ def deferral_request(*, actor, invoices, new_due_date: dt.date, reason: str, dou
         first_rent=any(_is_first_rent(inv) for inv in invoices),
         within_delegation=decision.within, delegation_reason=decision.reason[:300], **fields)
     deferral.invoices.set(invoices)
-    return _after_create(deferral, actor=actor, kind_label="deferral", decision=decision)
+    return _after_create(deferral, actor=actor, decision=decision)
 
 
 def plan_fee_for(contract) -> Decimal:
@@ -360,7 +360,7 @@ def payment_plan_request(*, actor, invoices, instalment_count: int, first_due_da
                    fee=fee if n == 1 else ZERO)
         for n, (due, part) in enumerate(zip(dues, amounts, strict=True), start=1)
     ])
-    return _after_create(plan, actor=actor, kind_label="payment_plan", decision=decision)
+    return _after_create(plan, actor=actor, decision=decision)
 
 
 def sf1015_submit(*, actor, kind: str, invoices, reason: str, organisation: Organisation | None = None,
@@ -417,7 +417,7 @@ def deferral_grant(*, actor, deferral: Deferral, note: str = "") -> Deferral:
                             decided_by=_user(actor), note=note)
 
 
-def _reject(model, request, *, actor, reason: str):
+def _reject(request, *, actor, reason: str):
     _require_staff(actor)
     if not (reason or "").strip():
         raise TransitionRefused(_("Give a reason for the rejection."))
@@ -426,7 +426,7 @@ def _reject(model, request, *, actor, reason: str):
 
 @transaction.atomic
 def deferral_reject(*, actor, deferral: Deferral, reason: str) -> Deferral:
-    return _reject(Deferral, deferral, actor=actor, reason=reason)
+    return _reject(deferral, actor=actor, reason=reason)
 
 
 def _refer(request, *, actor, reason: str):
@@ -470,7 +470,7 @@ def payment_plan_district_decide(*, actor, plan: PaymentPlan, approve: bool, not
 
 @transaction.atomic
 def payment_plan_reject(*, actor, plan: PaymentPlan, reason: str) -> PaymentPlan:
-    return _reject(PaymentPlan, plan, actor=actor, reason=reason)
+    return _reject(plan, actor=actor, reason=reason)
 
 
 @transaction.atomic

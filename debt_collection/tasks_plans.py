@@ -10,6 +10,8 @@ Imported by ``DebtCollectionConfig.ready`` so that the worker registers them.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -25,13 +27,14 @@ REPORT_JOB = "debt_collection.plan_report"
 
 @periodic_job(DAILY_JOB)
 def _daily(period: str) -> dict:
-    return {"expired": plans.deferrals_expire(), **plans.payment_plans_follow_up()}
+    day = dt.date.fromisoformat(period)
+    return {"expired": plans.deferrals_expire(today=day), **plans.payment_plans_follow_up(today=day)}
 
 
 @periodic_job(REPORT_JOB)
 def _report(period: str) -> dict:
     year, month = (int(part) for part in period.split("-"))
-    return plans.report_month_notify(month=timezone.datetime(year, month, 1).date())
+    return plans.report_month_notify(month=dt.date(year, month, 1))
 
 
 @shared_task(name="debt_collection.tasks_plans.daily_deferrals_and_plans", acks_late=True)

@@ -147,7 +147,9 @@ def test_a_referred_plan_is_approved_by_the_district_then_by_staff(officer, staf
     assert plan.state == PaymentPlan.State.REFERRED
     with pytest.raises(TransitionRefused):
         plans.payment_plan_approve(actor=staff, plan=plan)
-    plan = plans.payment_plan_district_decide(actor=officer, plan=plan, approve=True)
+    with time_machine.travel(dt.datetime(2026, 11, 19, 15, tzinfo=TODAY.tzinfo), tick=False):
+        plan = plans.payment_plan_district_decide(actor=officer, plan=plan, approve=True)
+    assert plan.due_date == dt.date(2026, 11, 23)  # back to staff Thursday afternoon: two working days
     plan = plans.payment_plan_approve(actor=staff, plan=plan)
     assert plan.state == PaymentPlan.State.ACTIVE and plan.instalments.filter(invoice__isnull=False).count() == 6
 
