@@ -97,7 +97,8 @@ class PaymentPlanWriteSerializer(serializers.Serializer):
                              help_text="Open invoices of one customer (ids).")
     instalment_count = serializers.IntegerField(min_value=1, max_value=plans.MAX_INSTALMENTS)
     first_due_date = serializers.DateField(help_text="The same day each month; moved to the next working "
-                                                     "day when it is not one.")
+                                                     "day when it is not one (back to the working day "
+                                                     "before, when the next is in the next month).")
     reason = serializers.CharField(max_length=4000)
 
 

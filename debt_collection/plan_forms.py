@@ -59,7 +59,7 @@ class Sf1015Form(PortalFormMixin, forms.Form):
     first_due_date = forms.DateField(
         label=_("Payment plan: first instalment due"), required=False, widget=DateInput(),
         help_text=_("The same day each month; a day that is not a working day moves to the next working "
-                    "day."))
+                    "day, or back to the working day before when the next one is in the next month."))
     reason = forms.CharField(label=_("Reason and how the plan is to be carried out"), max_length=4000,
                              widget=forms.Textarea(attrs={"rows": 5}),
                              error_messages={"required": _("Say why the customer needs it.")})
