@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django_fsm import can_proceed
 
 from contracts.admin import OVERDUE, TransitionAdminMixin, _add_errors, _date
 from contracts.forms_admin import ReasonForm
+from hyresadmin import audit
 from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, ReadOnlyInlineMixin
 
 from . import plan_checks, plans
@@ -91,7 +92,29 @@ class _RequestAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
         return self.has_change_permission(request)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "id"] + ["invoice_numbers"]
+        hidden = {"id", "attachment", "attachment_content_type"}
+        return [f.name for f in self.model._meta.fields if f.name not in hidden] + ["invoice_numbers",
+                                                                                     "attachment_link"]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("attachment"))
+    def attachment_link(self, obj):
+        if not obj.attachment:
+            return "–"
+        return format_html('<a href="{}">{}</a>', self._url("attachment", obj.pk),
+                           obj.attachment_name or gettext("Download"))
+
+    def attachment_view(self, request, object_id):
+        """The SF1015 attachment, through the permission check; recorded in the audit trail."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj) or not obj.attachment:
+            raise Http404
+        audit.record_view(actor=request.user, subject=obj, what="admin: SF1015 attachment")
+        return FileResponse(obj.attachment.open("rb"), as_attachment=True,
+                            filename=obj.attachment_name or f"sf1015-{obj.pk}",
+                            content_type=obj.attachment_content_type or "application/octet-stream")
 
     @admin.display(description=_("customer"), ordering="customer__last_name")
     def customer_name(self, obj):
@@ -115,6 +138,7 @@ class _RequestAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
             path("<path:object_id>/decide/", view(self.decide_view), name=self._url_name("decide")),
             path("<path:object_id>/reject/", view(self.reject_view), name=self._url_name("reject")),
             path("<path:object_id>/refer/", view(self.refer_view), name=self._url_name("refer")),
+            path("<path:object_id>/attachment/", view(self.attachment_view), name=self._url_name("attachment")),
         ]
         return [*urls, *self.extra_urls(), *super().get_urls()]
 

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,10 +188,9 @@ def attachment(request, kind: str, pk: int):
     if not obj.attachment:
         raise Http404
     audit.record_export(actor=request.user, what="SF1015 attachment", count=1, subject=obj)
-    response = HttpResponse(obj.attachment.open("rb").read(),
-                            content_type=obj.attachment_content_type or "application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="sf1015-{pk}"'
-    return response
+    return FileResponse(obj.attachment.open("rb"), as_attachment=True,
+                        filename=obj.attachment_name or f"sf1015-{pk}",
+                        content_type=obj.attachment_content_type or "application/octet-stream")
 
 
 # --- The monthly report ----------------------------------------------------------------------------------

@@ -132,3 +132,15 @@ def test_the_queues_are_on_my_work(staff_client, staff, invoice):
     rows = {r["queue"].key: r for r in staff_client.get("/admin/").context["my_work"]}
     assert rows["deferrals"]["open"] == 1 and rows["deferrals"]["due_today"] == 1
     assert rows["payment_plans"]["open"] == 0 and rows["broken_payment_plans"]["open"] == 0
+
+
+def test_the_attachment_is_served_through_the_permission_check(staff_client, officer, invoice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    deferral = plans.deferral_request(
+        actor=officer, organisation=officer.organisation, invoices=[invoice], new_due_date=dt.date(2026, 12, 15),
+        reason="x", attachment=SimpleUploadedFile("intyg.pdf", b"%PDF-1.4 intyg", content_type="application/pdf"))
+    page = staff_client.get(f"{DEFERRALS}{deferral.pk}/change/").content.decode()
+    assert f"{DEFERRALS}{deferral.pk}/attachment/" in page and deferral.attachment.url not in page
+    response = staff_client.get(f"{DEFERRALS}{deferral.pk}/attachment/")
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")

@@ -104,7 +104,7 @@ def test_an_attachment_is_checked_by_its_content(officer_client, invoice):
     deferral = Deferral.objects.get()
     assert deferral.attachment and deferral.attachment_content_type == "application/pdf"
     download = officer_client.get(reverse("plans:attachment", args=["anstand", deferral.pk]))
-    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
 
 
 def test_the_district_decides_a_referred_request_on_the_decisions_page(officer_client, officer, invoice):
