@@ -344,11 +344,14 @@ def payment_plan_request(*, actor, invoices, instalment_count: int, first_due_da
     if errors:
         raise ValidationError(errors)
     count = int(instalment_count)
+    amount = sum((inv.balance for inv in invoices), ZERO)
+    if amount < count:
+        raise ValidationError({"instalment_count": _("Too many instalments for %(amount)s kr: each must be at "
+                                                     "least 1 kr.") % {"amount": amount}})
     dues = instalment_due_dates(first_due_date=first_due_date, count=count)
     decision = delegation.payment_plan(first_due=dues[0], last_due=dues[-1])
     fields = _common_fields(actor=actor, invoices=invoices, reason=reason, attachment=attachment,
                             working_days=PAYMENT_PLAN_WORKING_DAYS)
-    amount = sum((inv.balance for inv in invoices), ZERO)
     fee = plan_fee_for(fields["contract"])
     plan = PaymentPlan.objects.create(
         instalment_count=count, first_due_date=first_due_date, amount=amount, fee=fee,

@@ -200,6 +200,15 @@ def test_a_plan_whose_instalments_are_all_paid_is_completed_and_a_caught_up_plan
     assert PaymentPlan.objects.get(pk=plan.pk).state == PaymentPlan.State.COMPLETED
 
 
+def test_too_many_instalments_for_a_small_amount_are_refused(staff, invoice):
+    from django.core.exceptions import ValidationError
+
+    set_invoice_state(invoice, Invoice.State.PARTLY_PAID, balance=D("2.00"))
+    with pytest.raises(ValidationError) as refused:
+        _plan(staff, [invoice], count=3)
+    assert "instalment_count" in refused.value.message_dict and not PaymentPlan.objects.exists()
+
+
 def test_a_rejected_plan_needs_a_reason(staff, invoice):
     plan = _plan(staff, [invoice])
     with pytest.raises(TransitionRefused):
