@@ -85,11 +85,23 @@ def _user(actor):
 # --- Hooks to other parts ------------------------------------------------------------------------------
 
 
-def payment_plan_exists(invoice: Invoice) -> bool:
-    """Whether ``invoice`` is in a payment plan (then it is neither handed over nor written down).
+def invoices_in_payment_plans(invoice_ids) -> set[int]:
+    """Of ``invoice_ids``, those in a payment plan (see ``payment_plan_exists``), in two queries."""
+    from .plan_models import Instalment, PaymentPlan
 
-    A hook: False until the lead wires it to the payment plans (``plan_models``)."""
-    return False
+    ids = list(invoice_ids)
+    if not ids:
+        return set()
+    live = (*PaymentPlan.HOLDING_STATES, *PaymentPlan.RUNNING_STATES)
+    covered = PaymentPlan.invoices.through.objects.filter(invoice_id__in=ids, paymentplan__state__in=live)
+    instalments = Instalment.objects.filter(invoice_id__in=ids, plan__state__in=PaymentPlan.RUNNING_STATES)
+    return set(covered.values_list("invoice_id", flat=True)) | set(instalments.values_list("invoice_id", flat=True))
+
+
+def payment_plan_exists(invoice: Invoice) -> bool:
+    """Whether ``invoice`` is in a payment plan (then it is neither handed over nor written down): one
+    of the invoices a plan being decided or running covers, or an instalment of a running plan."""
+    return bool(invoices_in_payment_plans([invoice.pk]))
 
 
 # --- Reads ----------------------------------------------------------------------------------------------
@@ -138,6 +150,7 @@ def collection_candidates(today: date | None = None) -> list[tuple[Invoice, date
                     .select_related("collection_code__policy")
                     .order_by("customer_id", "due_date", "number"))
     reminded = reminded_on(inv.pk for inv in invoices)
+    in_plans = invoices_in_payment_plans(inv.pk for inv in invoices)
     withdrawn = defaultdict(list)
     for invoice_id, closed_at in (CollectionClaim.objects
                                   .filter(invoice__in=invoices, case__close_reason=CollectionCase.CloseReason.WITHDRAWN)
@@ -153,7 +166,7 @@ def collection_candidates(today: date | None = None) -> list[tuple[Invoice, date
             continue
         if any(closed >= day for closed in withdrawn.get(invoice.pk, ())):
             continue  # withdrawn since the last reminder: not proposed again until reminded again
-        if payment_plan_exists(invoice):
+        if invoice.pk in in_plans:
             continue
         out.append((invoice, day))
     return out
@@ -209,8 +222,9 @@ def hand_over_problems(case: CollectionCase) -> list[str]:
               if c.invoice.state in HANDOVER_STATES and c.invoice.balance > 0]
     if not claims:
         problems.append(_("Nothing is left to pay on the case's invoices."))
+    in_plans = invoices_in_payment_plans(claim.invoice_id for claim in claims)
     for claim in claims:
-        if payment_plan_exists(claim.invoice):
+        if claim.invoice_id in in_plans:
             problems.append(_("Invoice %(number)s is in a payment plan.") % {"number": claim.invoice.number})
     return problems
 

@@ -62,15 +62,17 @@ NO_FEE_KINDS = (InvoiceKind.FEE, InvoiceKind.INTEREST)
 ZERO = Decimal("0.00")
 
 
-def excluded_invoice_ids() -> set[int]:
-    """The invoices that must not be reminded now: those in an active deferral (anstånd) or payment
-    plan (avbetalningsplan).
+def excluded_invoice_ids(today: dt.date | None = None) -> set[int]:
+    """The invoices that must not be reminded now: those in a deferral (anstånd) or payment plan
+    (avbetalningsplan) being decided, in a granted deferral not yet expired
+    (``plans.deferred_or_planned_invoice_ids``), and the instalments of a running plan (a plan not kept
+    is followed up as a broken plan, not by reminders). Three queries."""
+    from .plan_models import Instalment, PaymentPlan
+    from .plans import deferred_or_planned_invoice_ids
 
-    A hook: the deferrals and payment plans are another part of debt_collection (``plans*``); until it
-    is wired here this returns an empty set. Whoever wires it returns the ids of the invoices covered
-    by a granted deferral not yet expired or by an approved or active plan, in one query.
-    """
-    return set()
+    instalments = (Instalment.objects.filter(plan__state__in=PaymentPlan.RUNNING_STATES, invoice__isnull=False)
+                   .values_list("invoice_id", flat=True))
+    return deferred_or_planned_invoice_ids(on=today or timezone.localdate()) | set(instalments)
 
 
 def _actor_user(actor):
@@ -184,7 +186,7 @@ def reminder_candidates(*, today: dt.date | None = None) -> list[tuple[Invoice, 
                 .exclude(Exists(proposed))
                 .select_related("customer", "contract", "collection_code__policy")
                 .order_by("due_date", "number"))
-    excluded = excluded_invoice_ids()
+    excluded = excluded_invoice_ids(today)
     out = []
     for invoice in invoices:
         if invoice.pk in excluded:

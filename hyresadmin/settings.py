@@ -300,6 +300,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "debt_collection.tasks.daily_overdue_and_reminders",
         "schedule": crontab(hour=7, minute=40),
     },
+    "debt-collection-deferrals-and-plans": {
+        "task": "debt_collection.tasks_plans.daily_deferrals_and_plans",
+        "schedule": crontab(hour=5, minute=50),
+    },
+    "debt-collection-plan-report": {
+        "task": "debt_collection.tasks_plans.monthly_plan_report",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "contracts-delete-expired-submissions": {
         "task": "contracts.tasks.delete_expired_submissions",
         "schedule": crontab(hour=1, minute=30),
@@ -366,6 +374,8 @@ COLLECTION_REVIEW_WORKING_DAYS = env.int("COLLECTION_REVIEW_WORKING_DAYS", defau
 INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Stockholms stad")
 #: PROVISIONAL: 212000-0142 is not confirmed from a source (FACTS.md open item 4); set it in production.
 INVOICE_ISSUER_ORG_NUMBER = env.str("INVOICE_ISSUER_ORG_NUMBER", default="212000-0142")
+#: A payment plan is "not kept" (broken) when an instalment is unpaid this many days after its due date.
+PAYMENT_PLAN_BROKEN_AFTER_DAYS = env.int("PAYMENT_PLAN_BROKEN_AFTER_DAYS", default=10)
 #: The address of this system, for links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 #: Password of the demo users made by ``seed_demo`` (refused when DEBUG is off).

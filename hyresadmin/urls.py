@@ -12,13 +12,15 @@ from rest_framework.routers import DefaultRouter
 from contracts import api as contracts_api
 from debt_collection import api as debt_collection_api
 from debt_collection import api_collection as collection_api
+from debt_collection import api_plans as debt_collection_plans_api
 from hyresadmin import api as kernel_api
 from hyresadmin import views
 from invoicing import api as invoicing_api
 from support import api as support_api
 
 router = DefaultRouter()
-for module in (kernel_api, contracts_api, invoicing_api, debt_collection_api, collection_api, support_api):
+for module in (kernel_api, contracts_api, invoicing_api, debt_collection_api, collection_api,
+               debt_collection_plans_api, support_api):
     module.register(router)
 
 portal_patterns = (
@@ -56,11 +58,13 @@ urlpatterns = [
     path("forvaltning/", include("support.portal_urls")),
     path("forvaltning/", include("debt_collection.report_urls")),
     path("forvaltning/", include("invoicing.portal_urls")),
+    path("forvaltning/", include("debt_collection.plan_urls")),
     path("mina-sidor/", include(citizen_patterns)),
     path("mina-sidor/", include("contracts.citizen_urls")),
     path("mina-sidor/", include("invoicing.citizen_urls")),
     path("mina-sidor/", include("debt_collection.citizen_urls")),
     path("mina-sidor/", include("support.citizen_urls")),
+    path("mina-sidor/", include("debt_collection.citizen_plan_urls")),
     path("mina-sidor/oidc/", include("mozilla_django_oidc.urls")),
     path("logout/", views.logout_view, name="logout"),
     path("api/v1/", include(api_patterns)),

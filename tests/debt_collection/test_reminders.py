@@ -117,7 +117,7 @@ def test_accounting_orders_and_excluded_invoices_are_not_proposed(staff, distric
     reminders.overdue_mark(actor="job", today=MONDAY_AFTER)
     Invoice.objects.filter(pk=order.pk).update(document_type=Invoice.DocumentType.ACCOUNTING_ORDER,
                                                state=Invoice.State.OVERDUE)
-    monkeypatch.setattr(reminders, "excluded_invoice_ids", lambda: {planned.pk})
+    monkeypatch.setattr(reminders, "excluded_invoice_ids", lambda today=None: {planned.pk})
 
     batch = reminders.reminder_batch_propose(actor="job", today=MONDAY_AFTER)
     assert [r.invoice_id for r in batch.reminders.all()] == [normal.pk]
