@@ -294,3 +294,40 @@ def test_a_contract_in_dispute_cannot_be_confirmed_and_the_api_answers_409(
     assert fresh(termination).state == Termination.State.DOCUMENTS_MATCHED
     assert fresh(contract).state == RentalContract.State.IN_DISPUTE
     assert not FinalSettlement.objects.exists()
+
+
+# --- A rent reduction during the notice period ---------------------------------------------------------
+
+
+def test_a_reduction_registered_during_the_notice_period_is_credited_by_the_final_settlement(
+        clock, officer, staff, district, django_capture_on_commit_callbacks):
+    """The reduction goes on the *next* invoice, which never comes after the end date: the final
+    settlement credits it (it was lost before: the queued lines were left after the end month)."""
+    from contracts import reduction
+    from invoicing.models import PendingLine
+
+    contract = contract_with_rent(rent=RENT, number="2025-900003", organisation=district)
+    for period in (NOV, DEC):
+        issue_rent_run(period=period, actor=staff)
+    termination = district_notice(officer, contract, given_by=NoticeGiver.DISTRICT,
+                                  notice_received_on=dt.date(2026, 11, 20),
+                                  requested_end_date=dt.date(2026, 12, 31))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.termination_confirm(actor=staff, termination=termination)
+    sent = reduction.rent_reduction_submit(
+        actor=officer, contract=fresh(contract), first_month=NOV, last_month=DEC, amount=D("1000.00"),
+        decision_date=dt.date(2026, 11, 19), attester_name="Anna Attestant", lives_in_deciding_district=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        reduction.rent_reduction_register(actor=staff, reduction=sent)
+    assert sum(p.amount for p in PendingLine.objects.filter(contract=contract)) == D("-2000.00")
+
+    run_daily_job(clock, dt.date(2027, 1, 1), django_capture_on_commit_callbacks)
+    proposal = FinalSettlement.objects.get(contract=contract)
+    assert proposal.credit_total == D("2000.00") and proposal.invoice_total == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        settlement.final_settlement_confirm(actor=staff, settlement=proposal)
+    december = rent_invoice(contract, DEC)
+    assert CreditNote.objects.get(invoice=december).amount == D("2000.00")
+    assert fresh(december).balance == RENT - D("2000.00")
+    assert not PendingLine.objects.filter(contract=contract, invoice__isnull=True).exists()
+    assert fresh(termination).state == Termination.State.SETTLED
