@@ -5,7 +5,7 @@ scanned decision); staff confirm the termination in the admin; the daily job's s
 contract the day after its end date (the dates are set so that the end date is already past: no clock
 is moved and nothing sleeps), which makes the vacancy contract and, through ``contract_terminated``,
 the final settlement's proposal; staff open the settlement, see the proposed credit and confirm it;
-the termination is settled; staff prepare the next internal run and its items list the vacancy.
+the termination is settled and staff close it; staff prepare the next internal run and its items list the vacancy.
 """
 
 from __future__ import annotations
@@ -134,6 +134,14 @@ def test_notice_confirmation_end_settlement_and_the_vacancy_in_the_next_internal
     assert credited == settled.credit_total
     assert Invoice.objects.get(pk=after_invoice.pk).state == Invoice.State.CANCELLED
     assert Termination.objects.get(pk=termination.pk).state == Termination.State.SETTLED
+
+    # The termination is settled: staff tick the to-do for the next tenant and close it.
+    staff_page.goto(change_url)
+    for step in ("terms", "close"):
+        staff_page.locator(f'form[action="/admin/contracts/termination/{termination.pk}/{step}/"] '
+                           "button[type=submit]").click()
+        expect(staff_page.locator(".messagelist .success")).to_be_visible()
+    assert Termination.objects.get(pk=termination.pk).state == Termination.State.CLOSED
 
     # 5. The next internal run: staff prepare it and its items list the vacancy contract.
     run = invoicing_services.run_for(period=periods.next_period(periods.period_of(today)),
