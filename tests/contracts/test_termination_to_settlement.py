@@ -241,7 +241,7 @@ def test_a_deceased_customer_gets_no_further_rent_invoice_and_months_after_the_e
     contract = contract_with_rent(rent=RENT, number="2025-900001", organisation=district, customer=customer)
     for period in (NOV, DEC):
         issue_rent_run(period=period, actor=staff)
-    pay(staff, (rent_invoice(contract, NOV), RENT))
+    pay(staff, (rent_invoice(contract, NOV), RENT), (rent_invoice(contract, DEC), RENT))
 
     # The estate gave notice within a month of the death: the month-end first after one month.
     died, notice_on = dt.date(2026, 10, 20), dt.date(2026, 10, 28)
@@ -262,15 +262,20 @@ def test_a_deceased_customer_gets_no_further_rent_invoice_and_months_after_the_e
     run_daily_job(clock, dt.date(2026, 12, 1), django_capture_on_commit_callbacks)
     proposal = FinalSettlement.objects.get(contract=contract)
     assert proposal.deceased and proposal.invoice_total == 0
-    assert proposal.credit_total == RENT  # December, the month after the end date
+    assert proposal.credit_total == RENT  # December (paid in advance), the month after the end date
     with django_capture_on_commit_callbacks(execute=True):
         settled = settlement.final_settlement_confirm(actor=staff, settlement=proposal)
-    assert rent_invoice(contract, DEC).state == Invoice.State.CANCELLED
-    assert rent_invoice(contract, NOV).state == Invoice.State.PAID
+    assert CreditNote.objects.get(invoice=rent_invoice(contract, DEC)).amount == RENT
+    assert not CreditNote.objects.filter(invoice=rent_invoice(contract, NOV)).exists()
     assert settled.final_invoice is None
     assert fresh(termination).state == Termination.State.SETTLED
-    assert not Invoice.objects.filter(customer=customer).exclude(
-        state=Invoice.State.CANCELLED).exclude(period=NOV).exists()
+    assert set(Invoice.objects.filter(customer=customer).values_list("period", flat=True)) == {NOV, DEC}
+    # December's prepaid rent goes back to the estate's contact, within delegation.
+    refunded = settlement.final_settlement_refund(actor=staff, settlement=settled,
+                                                  payee_name="Dödsboet efter kunden",
+                                                  payee_account="8327-9 123 456 789")
+    assert refunded.refund_order.amount == RENT
+    assert refunded.refund_order.state == RefundOrder.State.PROPOSED
 
 
 # --- A contract in dispute -------------------------------------------------------------------------------
