@@ -336,3 +336,29 @@ def test_a_reduction_registered_during_the_notice_period_is_credited_by_the_fina
     assert fresh(december).balance == RENT - D("2000.00")
     assert not PendingLine.objects.filter(contract=contract, invoice__isnull=True).exists()
     assert fresh(termination).state == Termination.State.SETTLED
+
+
+# --- An internal move --------------------------------------------------------------------------------------
+
+
+def test_an_internal_move_recorded_on_the_notice_is_charged_to_the_administration(
+        clock, officer, staff, district, django_capture_on_commit_callbacks):
+    from tests.contracts.factories import RentalObjectFactory
+
+    contract = contract_with_rent(rent=RENT, number="2025-900004", organisation=district)
+    issue_rent_run(period=NOV, actor=staff)
+    termination = district_notice(officer, contract, given_by=NoticeGiver.DISTRICT,
+                                  notice_received_on=dt.date(2026, 11, 20),
+                                  requested_end_date=dt.date(2026, 12, 10), internal_move=True,
+                                  internal_move_object=RentalObjectFactory(owner=district))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.termination_confirm(actor=staff, termination=termination)
+    run_daily_job(clock, dt.date(2026, 12, 11), django_capture_on_commit_callbacks)
+    proposal = FinalSettlement.objects.get(contract=contract)
+    assert proposal.internal_move and proposal.proposal["charge_to"] == "organisation"
+    with django_capture_on_commit_callbacks(execute=True):
+        settled = settlement.final_settlement_confirm(actor=staff, settlement=proposal)
+    order = settled.accounting_order
+    assert settled.final_invoice is None and order.customer_id is None
+    assert order.organisation_id == district.pk and order.total == periods.pro_rata(RENT, 10, DEC)
+    assert fresh(termination).state == Termination.State.SETTLED
