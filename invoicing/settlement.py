@@ -14,6 +14,9 @@ working days from the day after the end date:
   (no further invoices are sent to a deceased customer, as the runs do) and an **internal move** within
   the same administration, where the days are deducted for the customer and charged to the
   administration by an **accounting order** (``services.accounting_order_issue``);
+* lines queued for an invoice after the end month (a rent reduction for double housing registered
+  during the notice period goes on the *next* invoice, which never comes) are settled too: on the
+  final invoice, or credited on the contract's last invoices;
 * an invoice at collection stops the settlement until it is recalled, and so does a prepared rent run
   that still includes the contract for a month the final invoice would charge (no month twice).
 
@@ -200,6 +203,7 @@ def compute_settlement(contract: RentalContract, *, internal_move: bool = False,
             "lines": [{"kind": ln["kind"], "description": f"{period:%Y-%m} {ln['description']}"[:200],
                        "amount": ln["amount"], "account": ln["account"]} for ln in computed.lines],
             "pending": [p.pk for p in pending]})
+    _queued_after_end(contract, proposal, invoices, end_period, deceased_on=deceased_on)
     if proposal.missing:
         if internal_move:
             proposal.charge_to = "organisation"
@@ -208,6 +212,59 @@ def compute_settlement(contract: RentalContract, *, internal_move: bool = False,
     else:
         proposal.charge_to = "none"
     return proposal
+
+
+def _queued_after_end(contract: RentalContract, proposal: Proposal, invoices: list[Invoice], end_period: dt.date,
+                      *, deceased_on: dt.date | None) -> None:
+    """Lines queued for an invoice after the end month (a rent reduction registered during the notice
+    period goes on the *next* invoice, which never comes) are settled now: on the final invoice when
+    there is one, else a reduction is credited on the contract's last invoices and a charge gets a
+    final invoice of its own (none to a deceased customer)."""
+    queued = list(PendingLine.objects.filter(contract=contract, invoice__isnull=True, period__gt=end_period)
+                  .order_by("period", "pk"))
+    if not queued:
+        return
+    total = sum((p.amount for p in queued), ZERO)
+    lines = [{"kind": InvoiceLine.Kind.ONE_OFF, "description": p.description[:200], "amount": str(p.amount),
+              "account": services.ledger_account("one_off")} for p in queued]
+    pks = [p.pk for p in queued]
+    last = proposal.missing[-1] if proposal.missing else None
+    if last is not None and Decimal(last["amount"]) + total > 0:
+        last["lines"] += lines
+        last["pending"] += pks
+        last["amount"] = str(Decimal(last["amount"]) + total)
+    elif total > 0:
+        if deceased_on is not None:
+            proposal.notes.append(_("Queued lines of %(amount)s kr are not invoiced: the customer has died.")
+                                  % {"amount": total})
+            return
+        proposal.missing.append({"period": f"{end_period:%Y-%m}", "amount": str(total), "lines": lines,
+                                 "pending": pks})
+    elif total < 0:
+        planned: dict[int, Decimal] = {}
+        for step in proposal.credits:
+            planned[step["invoice"]] = planned.get(step["invoice"], ZERO) + Decimal(step["amount"])
+        to_credit = -total
+        for invoice in sorted(invoices, key=lambda i: i.period, reverse=True):
+            if to_credit <= 0:
+                break
+            if invoice.state in _SKIPPED_STATES or invoice.customer_id is None:
+                continue
+            left = invoice.total - credits.credited_total(invoice) - planned.get(invoice.pk, ZERO)
+            amount = min(left, to_credit)
+            if amount <= 0:
+                continue
+            proposal.credits.append({
+                "invoice": invoice.pk, "number": invoice.number, "period": invoice.period_label,
+                "action": "credit", "amount": str(amount), "kept": str(left - amount),
+                "paid": invoice.state == Invoice.State.PAID, "pending": pks,
+                "what": str(_("queued for the next invoice: %(lines)s") % {
+                    "lines": "; ".join(p.description for p in queued)})})
+            pks = []
+            to_credit -= amount
+        if to_credit > 0:
+            proposal.notes.append(_("Queued lines of %(amount)s kr could not be credited: no invoice of the "
+                                    "contract has that much left. Settle them by hand.") % {"amount": to_credit})
 
 
 # --- Writes --------------------------------------------------------------------------------------------
@@ -305,6 +362,7 @@ def final_settlement_confirm(*, actor, settlement: FinalSettlement,
         else:
             credits.credit_note_create(actor=actor, invoice=invoice, amount=Decimal(step["amount"]),
                                        reason=reason, allow_paid=True)
+        PendingLine.objects.filter(pk__in=step.get("pending", [])).update(invoice=invoice)
     if proposal.missing:
         lines = _final_lines(proposal)
         last = periods.parse_period(proposal.missing[-1]["period"])
