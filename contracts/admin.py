@@ -12,7 +12,6 @@ from collections import defaultdict
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -23,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from hyresadmin import audit, permissions
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, ReadOnlyInlineMixin
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter, ReadOnlyInlineMixin
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.imports import ImportRefused
 from hyresadmin.models import User
@@ -183,20 +182,6 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset.none()
 
 
-class OverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        overdue = Q(state__in=Submission.OPEN_STATES, due_date__lt=timezone.localdate())
-        if self.value() == "yes":
-            return queryset.filter(overdue)
-        if self.value() == "no":
-            return queryset.exclude(overdue)
-        return queryset
 
 
 def _deleted_forms(formset) -> set[int]:

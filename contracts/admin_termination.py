@@ -14,14 +14,13 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, ReadOnlyInlineMixin
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter, ReadOnlyInlineMixin
 
 from . import selectors
 from . import termination as services
@@ -46,20 +45,6 @@ class TerminationStateFilter(OpenStatesFilter):
         return super().queryset(request, queryset)
 
 
-class TerminationOverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        overdue = Q(state__in=Termination.OPEN_STATES, due_date__lt=timezone.localdate())
-        if self.value() == "yes":
-            return queryset.filter(overdue)
-        if self.value() == "no":
-            return queryset.exclude(overdue)
-        return queryset
 
 
 class TermsTodoFilter(admin.SimpleListFilter):
@@ -99,7 +84,7 @@ class TerminationAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdmin
     list_display = ("id", "contract_number", "customer_name", "organisation_name", "given_by", "state",
                     "end_date", "due", "terms_todo", "assignee_name")
     list_display_links = ("id", "contract_number")
-    list_filter = (TerminationStateFilter, AssigneeFilter, TerminationOverdueFilter, TermsTodoFilter,
+    list_filter = (TerminationStateFilter, AssigneeFilter, OverdueFilter, TermsTodoFilter,
                    "given_by", ("contract__organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("contract__customer", "contract__organisation", "assignee")
     search_fields = ("=id", "contract__number", "contract__customer__first_name",

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from hyresadmin import audit, permissions
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter
 
 from . import reduction
 from .admin import TransitionAdminMixin, _due_display
@@ -29,20 +27,6 @@ class ReductionStateFilter(OpenStatesFilter):
     open_states = RentReduction.OPEN_STATES
 
 
-class ReductionOverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        overdue = Q(state__in=RentReduction.OPEN_STATES, due_date__lt=timezone.localdate())
-        if self.value() == "yes":
-            return queryset.filter(overdue)
-        if self.value() == "no":
-            return queryset.exclude(overdue)
-        return queryset
 
 
 @admin.register(RentReduction)
@@ -50,7 +34,7 @@ class RentReductionAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdm
     change_form_template = "admin/contracts/rentreduction/change_form.html"
     list_display = ("id", "contract", "customer_name", "organisation", "months", "state", "due")
     list_display_links = ("id", "contract")
-    list_filter = (ReductionStateFilter, ReductionOverdueFilter, "lives_in_deciding_district",
+    list_filter = (ReductionStateFilter, OverdueFilter, "lives_in_deciding_district",
                    ("organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("contract", "contract__customer", "contract__rental_object", "organisation")
     search_fields = ("=id", "contract__number", "contract__customer__last_name")

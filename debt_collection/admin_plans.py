@@ -12,11 +12,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +23,7 @@ from django_fsm import can_proceed
 from contracts.admin import OVERDUE, TransitionAdminMixin, _add_errors, _date
 from contracts.forms_admin import ReasonForm
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, ReadOnlyInlineMixin
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter, ReadOnlyInlineMixin
 
 from . import plan_checks, plans
 from .plan_forms import Sf1015AdminForm
@@ -42,20 +40,6 @@ class PlanStateFilter(OpenStatesFilter):
     open_states = (*PaymentPlan.OPEN_STATES, PaymentPlan.State.BROKEN)
 
 
-class PlanOverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        overdue = Q(state__in=queryset.model.OPEN_STATES, due_date__lt=timezone.localdate())
-        if self.value() == "yes":
-            return queryset.filter(overdue)
-        if self.value() == "no":
-            return queryset.exclude(overdue)
-        return queryset
 
 
 def _due_display(obj) -> str:
@@ -218,7 +202,7 @@ class _RequestAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
 @admin.register(Deferral)
 class DeferralAdmin(_RequestAdmin):
     list_display = ("id", "customer_name", "organisation", "state", "new_due_date", "within_delegation", "due")
-    list_filter = (DeferralStateFilter, PlanOverdueFilter, "within_delegation",
+    list_filter = (DeferralStateFilter, OverdueFilter, "within_delegation",
                    ("organisation", admin.RelatedOnlyFieldListFilter))
     kind = plans.DEFERRAL
 
@@ -268,7 +252,7 @@ class InstalmentInline(ReadOnlyInlineMixin, admin.TabularInline):
 class PaymentPlanAdmin(_RequestAdmin):
     list_display = ("id", "customer_name", "organisation", "state", "instalment_count", "total_display",
                     "within_delegation", "due", "broken_on")
-    list_filter = (PlanStateFilter, PlanOverdueFilter, "within_delegation",
+    list_filter = (PlanStateFilter, OverdueFilter, "within_delegation",
                    ("organisation", admin.RelatedOnlyFieldListFilter))
     inlines = [InstalmentInline]
     kind = plans.PAYMENT_PLAN

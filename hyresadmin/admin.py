@@ -7,14 +7,34 @@ import csv
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import audit, jobs, services
 from .forms import PersonAdminForm
 from .models import AuditEvent, JobRun, Organisation, Person, Representative, User
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """A queue's "overdue" filter: open items (the model's ``OPEN_STATES``) whose ``due_date`` has passed."""
+
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        overdue = Q(state__in=queryset.model.OPEN_STATES, due_date__lt=timezone.localdate())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
 
 
 class OpenStatesFilter(admin.SimpleListFilter):

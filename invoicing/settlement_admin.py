@@ -10,15 +10,14 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import Q
 from django.urls import path
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts.admin import OVERDUE, TransitionAdminMixin
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter
 
 from . import selectors, settlement
 from .models import FinalSettlement
@@ -37,20 +36,6 @@ class SettlementStateFilter(OpenStatesFilter):
     open_states = FinalSettlement.OPEN_STATES
 
 
-class SettlementOverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        overdue = Q(state__in=FinalSettlement.OPEN_STATES, due_date__lt=timezone.localdate())
-        if self.value() == "yes":
-            return queryset.filter(overdue)
-        if self.value() == "no":
-            return queryset.exclude(overdue)
-        return queryset
 
 
 class ConfirmSettlementForm(forms.Form):
@@ -72,7 +57,7 @@ class FinalSettlementAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelA
     change_form_template = "admin/invoicing/finalsettlement/change_form.html"
     list_display = ("contract", "customer_name", "organisation_name", "end_date", "state", "to_credit",
                     "to_invoice", "due")
-    list_filter = (SettlementStateFilter, SettlementOverdueFilter, "internal_move", "deceased",
+    list_filter = (SettlementStateFilter, OverdueFilter, "internal_move", "deceased",
                    ("contract__organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("contract", "contract__customer", "contract__organisation", "contract__rental_object")
     search_fields = ("contract__number", "contract__customer__last_name", "contract__customer__first_name")

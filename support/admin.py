@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 
 from contracts.admin import OVERDUE, AssigneeFilter, TransitionAdminMixin
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.transitions import TransitionRefused
 from invoicing import selectors as invoicing_selectors
@@ -54,20 +54,6 @@ class CaseStateFilter(OpenStatesFilter):
     open_states = SupportCase.OPEN_STATES
 
 
-class CaseOverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        overdue = Q(state__in=SupportCase.OPEN_STATES, due_date__lt=timezone.localdate())
-        if self.value() == "yes":
-            return queryset.filter(overdue)
-        if self.value() == "no":
-            return queryset.exclude(overdue)
-        return queryset
 
 
 @admin.register(SupportCase)
@@ -75,7 +61,7 @@ class SupportCaseAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdmin
     list_display = ("id", "subject", "category", "asker", "channel", "person_name", "organisation",
                     "state_label", "received", "due", "assignee_name")
     list_display_links = ("id", "subject")
-    list_filter = (CaseStateFilter, AssigneeFilter, CaseOverdueFilter, "category", "asker", "channel",
+    list_filter = (CaseStateFilter, AssigneeFilter, OverdueFilter, "category", "asker", "channel",
                    ("organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("person", "organisation", "assignee")
     search_fields = ("=id", "subject", "person__first_name", "person__last_name", "contact_name",
