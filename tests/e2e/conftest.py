@@ -119,6 +119,22 @@ def page(browser, live_server):
         context.close()
 
 
+@pytest.fixture
+def new_page(browser, live_server):
+    """Pages in browser contexts of their own: one per person, so each keeps its own session."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_server.url, locale="sv-SE")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def _report(violations: list[dict]) -> str:
     lines = [f"{len(violations)} accessibility violation(s):"]
     for violation in violations:

@@ -84,20 +84,6 @@ def _amounts(text: str) -> str:
 # --- fixtures -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    """Pages in browser contexts of their own: one per person, so each keeps its own session."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(base_url=live_server.url, locale="sv-SE")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

@@ -24,19 +24,6 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "secret-pass-123"
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def make():
-        context = browser.new_context(base_url=live_server.url, locale="sv-SE")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def test_officer_asks_for_a_plan_staff_approve_and_the_citizen_sees_the_instalments(

@@ -36,19 +36,6 @@ def _pdf_file(name: str) -> dict:
     return {"name": name, "mimeType": "application/pdf", "buffer": buffer.getvalue()}
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def make():
-        context = browser.new_context(base_url=live_server.url, locale="sv-SE")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def test_district_notice_confirmed_by_staff_then_ended_with_a_vacancy(
