@@ -1,12 +1,18 @@
-"""Demo data for the reminders: the rules of the demo collection codes, the fee agreements on the demo
-contracts, and the reminders the daily job would propose today (so that staff see a batch to review).
+"""Demo data of debt collection: the rules of the demo collection codes, the fee agreements on the
+demo contracts, and arrears with everything the jobs and staff do about them.
 
 K1 (standard): reminder after 10 days with a 60 kr fee where agreed, the collection agency after 14
 more days. K2 (the district is contacted before collection): the same reminder, the officers and the
 representatives are told, 30 days before the agency. K3 (no reminder fee): a reminder without a fee.
 Contracts with K1 or K2 have the reminder fee agreed (K1 also the payment-plan fee); K3 contracts none.
-A second run changes nothing: the rules and agreements are compared first, and the proposal is made
-once per database.
+The rules and agreements are compared on every run.
+
+The arrears (``seed_arrears``, once per database through ``run_once``, whatever the day of a later
+seed): rent invoices of the two previous months left unpaid by a dozen customers (the demo citizen's
+represented person first), then, through the real services, a reminder batch sent five weeks ago
+(with the clock moved back) and today's proposal, a deferral granted, a payment plan active with its
+instalments, one referred to Södermalm, the collection proposals with one case handed over and its
+agency file, an interest proposal and Södermalm's unpaid-rent report.
 """
 
 from __future__ import annotations
