@@ -26,7 +26,7 @@ from contracts.models import CollectionCode, RentalContract
 from hyresadmin import calendar, demo
 from hyresadmin.jobs import run_once
 from invoicing import periods
-from invoicing.models import Invoice, RunKind
+from invoicing.models import CreditNote, Invoice, RunKind
 
 from . import collection, interest, plans, reminders, unpaid_report
 from .code_models import CollectionPolicy
@@ -143,10 +143,10 @@ def seed_arrears(ctx: demo.DemoContext) -> dict:
     if len(contracts) < 6:
         return {"arrears": 0}
     reminded_on = today - dt.timedelta(days=REMINDED_DAYS_AGO)
+    before = {model: model.objects.count() for model in (Invoice, CreditNote)}  # rent, fees, instalments
 
     # 1. The older month: overdue then, reminded five weeks ago.
     old_invoices = [inv for c in contracts if (inv := issue_past_rent(contract=c, period=older))]
-    ctx.created[Invoice._meta.label_lower] += len(old_invoices)
     # The clock is moved back for this (time-machine is in requirements.lock): the collection proposals
     # read the day of the reminder from the audit trail, which is never written with another time.
     import time_machine
@@ -162,7 +162,6 @@ def seed_arrears(ctx: demo.DemoContext) -> dict:
     # 2. The newer month: unpaid too (the first customers' only).
     new_invoices = [inv for c in contracts[:NEWER_UNPAID]
                     if (inv := issue_past_rent(contract=c, period=newer))]
-    ctx.created[Invoice._meta.label_lower] += len(new_invoices)
     reminders.overdue_mark(actor=reminders.JOB, today=today)
 
     # 3. Deferrals and payment plans, before today's proposals (they hold the invoices back).
@@ -216,6 +215,8 @@ def seed_arrears(ctx: demo.DemoContext) -> dict:
     made = unpaid_report.unpaid_reports_make(actor=reminders.JOB, month=month, report_date=today,
                                              organisation_ids=[ctx.district(DISTRICT).pk])
     ctx.created[UnpaidReport._meta.label_lower] += len(made)
+    for model, count in before.items():
+        ctx.created[model._meta.label_lower] += model.objects.count() - count
     return {"arrears": len(old_invoices) + len(new_invoices)}
 
 

@@ -91,5 +91,7 @@ def test_a_second_run_adds_nothing(seeded):
 
     second = demo.seed_demo(password="demo")
 
+    assert seeded["invoicing.invoice"] == Invoice.objects.count()  # the summary counts fees and instalments
+    assert seeded["debt_collection.collectioncase"] == CollectionCase.objects.count()
     assert set(second.values()) == {0}
     assert _row_counts() == counts
