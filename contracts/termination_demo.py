@@ -14,6 +14,7 @@ alone, so a second run (or a run on a later day) creates nothing.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -90,3 +91,29 @@ def seed_terminations(ctx: demo.DemoContext) -> None:
     ctx.count(Termination)  # keeps the label in the summary
     ctx.created[Termination._meta.label_lower] += len(made)
     ctx.created[TerminationNotice._meta.label_lower] += len(notices)
+
+
+@demo.register_step("contracts.reductions")
+def seed_reductions(ctx: demo.DemoContext) -> None:
+    """A double-housing rent reduction the Södermalm officer submitted, waiting for staff to register it
+    (through ``reduction.rent_reduction_submit``). Keyed on there being any reduction at all."""
+    from .models import RentReduction
+    from .reduction import rent_reduction_submit
+
+    officer = ctx.users.get(OFFICER)
+    if officer is None or RentReduction.objects.exists():
+        return
+    contract = (RentalContract.objects.filter(state=RentalContract.State.ACTIVE,
+                                              kind=RentalContract.Kind.EXTERNAL,
+                                              organisation=ctx.district(DISTRICT))
+                .order_by("-rental_object__object_number").first())
+    if contract is None:
+        return
+    today = timezone.localdate()
+    first = add_months(today.replace(day=1), 1)
+    rent_reduction_submit(
+        actor=officer, contract=contract, first_month=first, last_month=first,
+        decision_date=today - dt.timedelta(days=3), attester_name="Karin Sjöberg",
+        lives_in_deciding_district=True, percentage=Decimal("50"),
+        message="Demo: dubbelt boende vid flytt till särskilt boende, beslut om halv hyra en månad.")
+    ctx.count(RentReduction, created=True)

@@ -1,6 +1,10 @@
 """Demo data for invoicing: this month's and next month's rent runs issued, this month's accounting
 orders, so that staff see runs and invoices and citizens see their invoices in /mina-sidor/; one
-credited invoice and one refund order waiting for a second person's approval.
+credited invoice and one refund order waiting for a second person's approval; a final settlement
+proposal waiting for staff (``invoicing.settlements``).
+
+``issue_past_rent`` gives a contract its rent invoice of an earlier month, issued and due on that
+month's schedule: the arrears the debt-collection demo reminds, plans and hands over.
 
 Runs go through the real services (prepare, approve as the demo staff member ``service``, issue);
 once any run exists the step does nothing, so a second seed changes nothing, whatever the date. PDFs render on first download.
@@ -8,6 +12,7 @@ once any run exists the step does nothing, so a second seed changes nothing, wha
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,10 +20,20 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
-from hyresadmin import demo
+from hyresadmin import audit, demo
+from hyresadmin.models import AuditEvent
 
 from . import periods, services
-from .models import CreditNote, Invoice, InvoiceRun, Payment, PaymentFile, RefundOrder, RunKind
+from .models import (
+    CreditNote,
+    FinalSettlement,
+    Invoice,
+    InvoiceRun,
+    Payment,
+    PaymentFile,
+    RefundOrder,
+    RunKind,
+)
 
 ACTOR = "seed_demo"
 
@@ -82,3 +97,44 @@ def seed_credits(ctx: demo.DemoContext) -> None:
     ctx.count(Payment, created=True)
     if order is not None:
         ctx.count(RefundOrder, created=True)
+
+
+def issue_past_rent(*, contract, period) -> Invoice | None:
+    """The rent invoice of ``contract`` for an earlier ``period``, issued three weeks before the period's
+    due date and due on it (the rent rule), as the month's run would have issued it then. Demo only:
+    the services issue runs today, and arrears need an earlier date. None when it is invoiced already."""
+    if Invoice.objects.filter(contract=contract, period=period, kind=RunKind.RENT).exists():
+        return None
+    computed = services.compute(contract, period)
+    due = periods.due_date(period)
+    number = services.allocate_numbers(1)[0]
+    invoice = services._build_invoice(
+        number, kind=RunKind.RENT, period=period, contract=contract, customer_id=contract.customer_id,
+        organisation_id=contract.organisation_id, total=computed.total, notes=computed.notes,
+        pro_rata=computed.pro_rata, issue_date=due - dt.timedelta(days=21))
+    invoice.due_date = due
+    [invoice] = services._save_invoices([invoice], [computed.lines])
+    audit.record(AuditEvent.Type.CREATE, actor=ACTOR, subject=invoice, to_state=invoice.state,
+                 reason="Demo: obetald hyra från en tidigare månad",
+                 changes={"total": invoice.total, "period": invoice.period_label})
+    return invoice
+
+
+@demo.register_step("invoicing.settlements")
+def seed_settlements(ctx: demo.DemoContext) -> None:
+    """A final settlement proposal for a Södermalm contract terminated with its end date passed, waiting
+    for staff to confirm it (through ``settlement.final_settlement_propose``)."""
+    from contracts.models import RentalContract
+
+    from . import settlement
+
+    if FinalSettlement.objects.exists():
+        return
+    contract = (RentalContract.objects.filter(
+        state=RentalContract.State.TERMINATED, end_date__lt=timezone.localdate(),
+        kind__in=(RentalContract.Kind.EXTERNAL, RentalContract.Kind.CITY_INTERNAL),
+        organisation__code="SOD", customer__isnull=False).order_by("-end_date", "pk").first())
+    if contract is None:
+        return
+    if settlement.final_settlement_propose(actor=ACTOR, contract_id=contract.pk) is not None:
+        ctx.count(FinalSettlement, created=True)
