@@ -65,6 +65,7 @@ def clock():
 @pytest.fixture(autouse=True)
 def _bankgiro(settings):
     settings.BANKGIRO_NUMBER = "991-2346"  # the bankgiro of tests.invoicing.bgmax_samples
+    settings.BGMAX_ACCEPT_TEST_FILES = True  # the sample files are marked as test files
 
 
 @pytest.fixture
