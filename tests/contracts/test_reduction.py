@@ -158,10 +158,14 @@ def test_a_customer_in_another_district_gets_a_payment_order(staff, officer, con
 
 def test_a_reduction_of_an_ended_contract_is_not_registered(staff, officer, contract):
     sent = submit(officer, contract)
-    RentalContract.objects.filter(pk=contract.pk).update(state=RentalContract.State.TERMINATED)
-    with pytest.raises(TransitionRefused):
+    RentalContract.objects.filter(pk=contract.pk).update(state=RentalContract.State.TERMINATED,
+                                                         end_date=dt.date(2026, 11, 30))
+    with pytest.raises(TransitionRefused) as refused:
         reduction.rent_reduction_register(actor=staff, reduction=RentReduction.objects.get(pk=sent.pk))
     assert RentReduction.objects.get(pk=sent.pk).state == RentReduction.State.SUBMITTED
+    assert not PendingLine.objects.exists()
+    # Staff are told why, and what to do instead: a manual credit on the last invoice.
+    assert "2026-11-30" in refused.value.message and "för hand" in refused.value.message
 
 
 def test_staff_register_and_reject_in_the_admin_and_the_queue_counts(client, staff, officer, contract,
