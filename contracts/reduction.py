@@ -13,10 +13,10 @@ import invoicing, so invoicing fills the hook ``register_invoice_status`` from i
 A reduction for a contract that has ended is refused (the ``active_contract`` check): no invoice comes
 after the end date, and the final settlement has settled (or will settle, from its proposal) what was
 queued before. The refusal says so and that the reduction then needs a manual credit on the contract's
-last invoice ("Kreditera"). (Chosen over crediting it automatically: the registration is staff's step
-and a refusal with the reason keeps the one who decides in the loop.) A reduction registered while the
-contract was current goes on the next invoice; if that month comes after the end date, the final
-settlement credits it (``invoicing.settlement``).
+last invoice ("Kreditera"). A reduction registered while the contract was current goes on the next
+invoice; if that month comes after the end date the final settlement credits it
+(``invoicing.settlement``), and if it is applied only after the settlement was confirmed, invoicing
+credits it on the contract's last invoice (``invoicing.reductions``).
 
 The attester: the system has no attester register. The signer's name is recorded as given; the check
 is that the submitting user is a district officer of the contract's administration (an authorised
