@@ -28,7 +28,7 @@ from hyresadmin.imports import ImportRefused
 from hyresadmin.models import User
 from hyresadmin.transitions import TransitionRefused
 
-from . import checks, selectors, services
+from . import checks, related, selectors, services
 from .forms_admin import (
     DocumentUploadForm,
     ObjectImportForm,
@@ -583,7 +583,9 @@ class RentalContractAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAd
             if can_proceed(contract.close_dispute):
                 buttons.append({"label": _("Close the dispute"),
                                 "url": self._url("close_dispute", contract.pk), "post": False})
-        context = {"transition_buttons": buttons, "checks": None}
+        context = {"transition_buttons": buttons, "checks": None,
+                   "related_links": [*related.termination_links(contract, request.user),
+                                     *related.higher_app_links(contract, request.user)]}
         if contract.state in (RentalContract.State.DRAFT, RentalContract.State.PRELIMINARY):
             context["checks"] = checks.activation_checks(contract)
             context["checks_title"] = gettext("Before activation")

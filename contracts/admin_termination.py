@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 from hyresadmin import audit
 from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter, ReadOnlyInlineMixin
 
-from . import selectors
+from . import related, selectors
 from . import termination as services
 from .admin import OVERDUE, AssigneeFilter, TransitionAdminMixin, _add_errors, _date
 from .forms_admin import ReasonForm
@@ -208,7 +208,8 @@ class TerminationAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdmin
                                 "url": self._url("terms", pk), "post": True})
             if can_proceed(termination.close):
                 buttons.append({"label": _("Close"), "url": self._url("close", pk), "post": True})
-        context = {"transition_buttons": buttons, "checks": None}
+        context = {"transition_buttons": buttons, "checks": None,
+                   "related_links": related.higher_app_links(termination.contract, request.user)}
         if termination.state in Termination.OPEN_STATES:
             context["checks"] = services.termination_checks(termination)
             context["checks_title"] = gettext("Before confirmation")

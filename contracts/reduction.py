@@ -10,6 +10,14 @@ Whether the customer's invoices are paid or at collection is invoicing's knowled
 import invoicing, so invoicing fills the hook ``register_invoice_status`` from its ``AppConfig.ready``
 (without it the check says it could not be made).
 
+A reduction for a contract that has ended is refused (the ``active_contract`` check): no invoice comes
+after the end date, and the final settlement has settled (or will settle, from its proposal) what was
+queued before. The refusal says so and that the reduction then needs a manual credit on the contract's
+last invoice ("Kreditera"). A reduction registered while the contract was current goes on the next
+invoice; if that month comes after the end date the final settlement credits it
+(``invoicing.settlement``), and if it is applied only after the settlement was confirmed, invoicing
+credits it on the contract's last invoice (``invoicing.reductions``).
+
 The attester: the system has no attester register. The signer's name is recorded as given; the check
 is that the submitting user is a district officer of the contract's administration (an authorised
 submitter), which the portal enforces.
@@ -99,9 +107,7 @@ def rent_reduction_checks(reduction: RentReduction) -> list[Check]:
         Check("attester", _("The underlag comes from an authorised officer of the contract's administration"),
               authorised, _("Signed by %(name)s.") % {"name": reduction.attester_name}),
         Check("active_contract", _("The customer has an active contract"),
-              contract.state in RentalContract.CURRENT_STATES,
-              "" if contract.state in RentalContract.CURRENT_STATES
-              else _("The contract is %(state)s.") % {"state": contract.get_state_display().lower()}),
+              contract.state in RentalContract.CURRENT_STATES, _active_contract_detail(contract)),
     ]
     if _invoice_status is None or contract.customer_id is None:
         checks.append(Check("invoices", _("The customer's invoices are paid and none is at collection"),
@@ -116,6 +122,18 @@ def rent_reduction_checks(reduction: RentReduction) -> list[Check]:
     return checks
 
 
+def _active_contract_detail(contract: RentalContract) -> str:
+    if contract.state in RentalContract.CURRENT_STATES:
+        return ""
+    if contract.state == RentalContract.State.TERMINATED:
+        # No invoice comes after the end: the final settlement (or its confirmation) has passed.
+        return _("The contract ended on %(date)s and no further invoice comes: the reduction cannot be "
+                 "registered. Credit it by hand on the contract's last invoice (Credit on the invoice "
+                 "in the admin), after the final settlement.") % {
+                     "date": contract.end_date.isoformat() if contract.end_date else "–"}
+    return _("The contract is %(state)s.") % {"state": contract.get_state_display().lower()}
+
+
 #: The checks that stop a registration; the invoice status is for the record.
 BLOCKING = ("attester", "active_contract")
 
@@ -125,7 +143,8 @@ def rent_reduction_register(*, actor, reduction: RentReduction) -> RentReduction
     """Register the reduction: invoicing puts it on the next invoice (after commit)."""
     problems = [c for c in failed(rent_reduction_checks(reduction)) if c.code in BLOCKING]
     if problems:
-        raise TransitionRefused(" ".join(str(c.label) for c in problems), failed_checks=problems)
+        raise TransitionRefused(" ".join(f"{c.label}: {c.detail}" if c.detail else str(c.label)
+                                         for c in problems), failed_checks=problems)
     user = actor if getattr(actor, "is_authenticated", False) else None
     reduction = apply_transition(reduction, "register", actor=actor, reason=_("Registered"), registered_by=user)
     events.send_rent_reduction_registered(reduction.pk)

@@ -4,6 +4,11 @@ daily end of contracts (with the vacancy contract), and the hand-over to the fin
 Doors (the district portal, the admin, the API, the daily task) call these; nothing else writes
 ``Termination`` or ``TerminationNotice``. Letters and e-mails are queued with ``on_commit``.
 
+A notice carrying a date of death (the estate's notice, or the district's form with the date) marks the
+customer deceased at once when it is registered — through any door, before staff confirm — with the
+kernel's ``person_mark_deceased`` (audited; their citizen login is deactivated), so that no rent run
+prepared in between invoices a month after the death.
+
 What is left to the final settlement (the invoicing app, a higher app): the final invoice or credit,
 and for an internal move within the same administration the deduction and the accounting order. This
 module records the internal move on the termination; invoicing receives ``contract_terminated`` and
@@ -159,11 +164,24 @@ def notice_register(*, actor, contract: RentalContract, source: str, given_by: s
                  subject=termination, to_state=termination.state if is_new else "",
                  reason=notice.get_source_display(),
                  changes=audit.diff(termination, before, TERMINATION_FIELDS))
+    if deceased_on is not None:
+        # From the moment the death is known: no further invoice (the runs read the person's date).
+        _mark_deceased(actor, contract, termination.deceased_on or deceased_on,
+                       reason=_("Termination %(id)s: %(source)s with the date of death") % {
+                           "id": termination.pk, "source": notice.get_source_display()})
     if termination.state == Termination.State.REQUESTED and documents_complete(termination):
         termination = apply_transition(termination, "match_documents", actor=actor,
                                        check_permission=False,
                                        reason=_("The district's underlag and the notice are both in."))
     return termination
+
+
+def _mark_deceased(actor, contract: RentalContract, deceased_on: dt.date, *, reason: str) -> None:
+    """The customer is marked deceased (and their citizen login deactivated) by the kernel's service."""
+    customer = contract.customer
+    if customer.deceased_on != deceased_on or (customer.user_id and customer.user.is_active):
+        kernel_services.person_mark_deceased(actor=actor, person=customer, deceased_on=deceased_on,
+                                             reason=reason)
 
 
 def _merge_facts(termination: Termination, contract: RentalContract, *, notice_received_on,
@@ -365,10 +383,8 @@ def termination_confirm(*, actor, termination: Termination) -> Termination:
         contract = contract_update(actor=actor, contract=locked.contract, end_date=locked.end_date,
                                    reason=reason)
         apply_transition(contract, "give_notice", actor=actor, reason=reason, check_permission=False)
-        customer = contract.customer
-        if locked.deceased_on is not None and customer.deceased_on != locked.deceased_on:
-            kernel_services.person_update(actor=actor, person=customer, deceased_on=locked.deceased_on,
-                                          reason=reason)
+        if locked.deceased_on is not None:
+            _mark_deceased(actor, contract, locked.deceased_on, reason=reason)
         by = actor if getattr(actor, "is_authenticated", False) else None
         confirmed = apply_transition(locked, "confirm", actor=actor, check_permission=False, by=by)
         transaction.on_commit(lambda: _queue_letter(confirmed.pk))

@@ -79,6 +79,21 @@ def person_update(*, actor, person: Person, reason: str = "", **fields) -> Perso
     return locked
 
 
+@transaction.atomic
+def person_mark_deceased(*, actor, person: Person, deceased_on, reason: str = "") -> Person:
+    """The person has died on ``deceased_on`` (audited); their citizen login, if any, is deactivated
+    (audited) so that nobody logs in as them. Nothing is done when the date is already recorded."""
+    person = person_update(actor=actor, person=person, deceased_on=deceased_on, reason=reason)
+    if person.user_id:
+        user = type(person.user).objects.select_for_update().get(pk=person.user_id)
+        if user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            audit.record(AuditEvent.Type.UPDATE, actor=actor, subject=user, reason=reason,
+                         changes={"is_active": [True, False]})
+    return person
+
+
 def person_record_viewed(*, actor, person: Person, where: str) -> None:
     """Record that ``actor`` opened ``person``'s full record (admin change page, API detail)."""
     audit.record_view(actor=actor, subject=person, what=where)

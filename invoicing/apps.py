@@ -19,14 +19,17 @@ class InvoicingConfig(AppConfig):
 
 
 def _register_settlements():
-    """The final settlements on the admin index, their permissions, and the invoice-status hook that
-    contracts' rent-reduction checks use (contracts may not import invoicing)."""
+    """The final settlements on the admin index, their permissions, the invoice-status hook that
+    contracts' rent-reduction checks use and the link to the settlement on the contract's and the
+    termination's admin pages (contracts may not import invoicing)."""
+    from contracts import related as contract_related
     from contracts.reduction import register_invoice_status
     from hyresadmin import permissions, queues, roles
 
     from . import reductions, selectors
 
     register_invoice_status(reductions.customer_invoice_status)
+    contract_related.register(selectors.settlement_links)
     queues.register(queues.Queue(
         key="final_settlements", label=_("Final settlements"), open_items=selectors.open_settlements,
         due_field="due_date", admin_url="admin:invoicing_finalsettlement_changelist", order=27,

@@ -5,7 +5,8 @@
   recalled) and never one already closed; the amount is at most what is left to pay. The balance falls by
   the amount; a balance of zero leaves the invoice ``credited``. The final settlement at termination may
   also credit a paid invoice (``allow_paid=True``): the part the customer had already paid goes to their
-  credit balance, which is then offset against their open invoices and otherwise refunded.
+  credit balance, which is then offset against their open invoices and otherwise refunded. A paid
+  invoice credited in full (all of its total) ends ``credited``; credited in part it stays ``paid``.
 * **Cancellation** (``invoice_cancel``, makulering): voids an invoice nobody has paid on, for its whole
   total; refused at collection. It is a credit note of kind ``cancellation``.
 * **Refund** (``refund_order_create``): first the customer's credit balance is offset against their open
@@ -115,7 +116,11 @@ def credit_note_create(*, actor, invoice: Invoice, amount: Decimal, reason: str,
         actor_label=_label(actor), issue_date=timezone.localdate())
     before = invoice.state
     invoice.balance -= on_balance
-    if invoice.balance == 0 and invoice.state != Invoice.State.PAID and can_proceed(invoice.credit):
+    # A paid invoice credited in full (the final settlement, ``allow_paid``) ends credited too; one
+    # credited in part stays paid.
+    in_full = credited_total(invoice) >= invoice.total
+    if (invoice.balance == 0 and (invoice.state != Invoice.State.PAID or in_full)
+            and can_proceed(invoice.credit)):
         invoice.credit()
     Invoice.objects.filter(pk=invoice.pk).update(balance=invoice.balance, state=invoice.state)
     audit.record(AuditEvent.Type.TRANSITION if before != invoice.state else AuditEvent.Type.UPDATE,

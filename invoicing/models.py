@@ -261,8 +261,8 @@ class Invoice(StatefulModel):
     def recall_from_collection(self):
         pass
 
-    @transition(field=state, source=[State.ISSUED, State.PARTLY_PAID, State.OVERDUE, State.REMINDED],
-                target=State.CREDITED)
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_PAID, State.OVERDUE, State.REMINDED,
+                                     State.PAID], target=State.CREDITED)
     def credit(self):
         pass
 

@@ -9,6 +9,12 @@ the reduction as its booking; the payment itself is made in the city's ledger, o
 The reduction records where it went (``contracts.reduction.rent_reduction_record_booking``), which
 tells the submitter. Idempotent: a reduction already applied is left alone.
 
+A reduction applied after the contract's final settlement was confirmed (registered while the contract
+was current; registering one for an ended contract is refused, ``contracts.reduction``) would be queued
+for a month that never comes: it is credited instead on the contract's last invoices
+(``credits.credit_note_create(..., allow_paid=True)``, a paid part to the customer's credit balance),
+and the cost is booked as usual.
+
 Also the hook contracts' checks use: whether the customer's invoices are paid or at collection.
 """
 
@@ -23,9 +29,11 @@ from django.utils.translation import gettext as _
 
 from contracts import reduction as contract_reduction
 from contracts.models import RentalContract, RentReduction
+from hyresadmin import audit
+from hyresadmin.models import AuditEvent
 
-from . import periods, services
-from .models import RUN_KINDS, Invoice, InvoiceLine, InvoiceRun, PendingLine, RunKind
+from . import credits, periods, services
+from .models import RUN_KINDS, FinalSettlement, Invoice, InvoiceLine, InvoiceRun, PendingLine, RunKind
 
 JOB_ACTOR = "invoicing.rent_reduction"
 
@@ -54,6 +62,37 @@ def next_invoice_period(contract: RentalContract, *, today: date | None = None,
     return period
 
 
+def _credit_after_settlement(actor, reduction: RentReduction, contract: RentalContract,
+                             per_month: Decimal) -> tuple[date, Decimal]:
+    """Credit the reduction on the contract's rent invoices, the latest first (``allow_paid``: a paid
+    part goes to the customer's credit balance). Returns the latest credited period and the amount
+    credited; what no invoice has left is recorded on the reduction to be settled by hand."""
+    to_credit = per_month * len(reduction.months())
+    reason = _("Rent reduction for double housing %(first)s–%(last)s, after the final settlement") % {
+        "first": f"{reduction.first_month:%Y-%m}", "last": f"{reduction.last_month:%Y-%m}"}
+    credited, period = Decimal("0.00"), None
+    invoices = Invoice.objects.filter(contract=contract, kind__in=RUN_KINDS).exclude(
+        state__in=[Invoice.State.CREDITED, Invoice.State.CANCELLED, Invoice.State.WRITTEN_OFF,
+                   Invoice.State.AT_COLLECTION]).order_by("-period")
+    for invoice in invoices:
+        if to_credit <= 0:
+            break
+        amount = min(invoice.total - credits.credited_total(invoice), to_credit)
+        if amount <= 0:
+            continue
+        credits.credit_note_create(actor=actor, invoice=invoice, amount=amount, reason=reason,
+                                   allow_paid=True)
+        credited += amount
+        to_credit -= amount
+        period = period or invoice.period
+    if to_credit > 0:
+        audit.record(AuditEvent.Type.UPDATE, actor=actor, subject=reduction,
+                     reason=_("%(amount)s kr of the reduction could not be credited: no invoice of the "
+                              "contract has that much left. Settle it by hand.") % {"amount": to_credit},
+                     changes={"not_credited": str(to_credit)})
+    return period or reduction.first_month, credited
+
+
 def rent_reduction_apply(*, reduction_id: int, actor=JOB_ACTOR, today: date | None = None) -> list[PendingLine]:
     with transaction.atomic():
         reduction = (RentReduction.objects.select_for_update(of=("self",)).select_related("contract", "organisation")
@@ -62,15 +101,23 @@ def rent_reduction_apply(*, reduction_id: int, actor=JOB_ACTOR, today: date | No
             return []
         contract = RentalContract.objects.prefetch_related("rent_lines").get(pk=reduction.contract_id)
         reduction.contract = contract
-        period = next_invoice_period(contract, today=today, not_before=reduction.apply_from)
         per_month = reduction.amount_for_month()
-        lines = [
-            services.pending_line_add(
-                actor=actor, contract=contract, period=period, amount=-per_month,
-                description=_("Rent reduction, double housing %(month)s") % {"month": f"{month:%Y-%m}"})
-            for month in reduction.months()
-        ]
-        total = sum((-line.amount for line in lines), Decimal("0.00"))
+        if FinalSettlement.objects.filter(contract=contract, state=FinalSettlement.State.SETTLED).exists():
+            # Registered while the contract was current, applied after its final settlement: no next
+            # invoice comes, so the reduction is credited on the contract's last invoices instead.
+            lines = []
+            period, total = _credit_after_settlement(actor, reduction, contract, per_month)
+            if total <= 0:
+                return []
+        else:
+            period = next_invoice_period(contract, today=today, not_before=reduction.apply_from)
+            lines = [
+                services.pending_line_add(
+                    actor=actor, contract=contract, period=period, amount=-per_month,
+                    description=_("Rent reduction, double housing %(month)s") % {"month": f"{month:%Y-%m}"})
+                for month in reduction.months()
+            ]
+            total = sum((-line.amount for line in lines), Decimal("0.00"))
         if reduction.lives_in_deciding_district:
             order = services.accounting_order_issue(
                 actor=actor, organisation_id=reduction.organisation_id, contract=contract, period=period,

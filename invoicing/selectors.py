@@ -7,7 +7,10 @@ citizen their own invoices and those of the persons they represent with the righ
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from contracts.related import Link
 from hyresadmin import permissions
 
 from .models import FinalSettlement, Invoice, InvoiceRun
@@ -64,6 +67,18 @@ def citizen_status(invoice: Invoice, today=None) -> str:
 def settlements_visible_to(user) -> QuerySet[FinalSettlement]:
     """Final settlements: service staff all; a district officer their own administration's contracts'."""
     return FinalSettlement.objects.filter(permissions.organisation_q(user, "contract__organisation"))
+
+
+def settlement_links(contract, user) -> list:
+    """The link to the contract's final settlement, for the contract's and the termination's admin
+    pages (``contracts.related``), if the user may see it."""
+    found = settlements_visible_to(user).filter(contract=contract).first()
+    if found is None:
+        return []
+    return [Link(label=_("Final settlement"), key="final_settlement",
+                 text=_("%(state)s, end date %(date)s") % {"state": found.get_state_display(),
+                                                            "date": found.end_date.isoformat()},
+                 url=reverse("admin:invoicing_finalsettlement_change", args=[found.pk]))]
 
 
 def open_settlements(user) -> QuerySet[FinalSettlement]:

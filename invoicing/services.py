@@ -2,7 +2,9 @@
 
 Runs are bulk work: a fixed number of queries per chunk of contracts, never one per contract. Issue
 is resumable: it works in chunks, each committed on its own, and only invoices the items that have
-no invoice yet; the database refuses a second invoice for the same contract, period and kind.
+no invoice yet; the database refuses a second invoice for the same contract, period and kind. An item
+whose customer has died before its month began (known since the run was prepared) is dropped at issue
+with the flag ``deceased``.
 """
 
 from __future__ import annotations
@@ -288,21 +290,34 @@ def run_issue(*, run: InvoiceRun, actor, chunk_size: int = CHUNK) -> InvoiceRun:
     if run.state != InvoiceRun.State.APPROVED:
         raise TransitionRefused(_("Only an approved run can be issued."))
     issued = 0
-    pending_items = run.items.filter(included=True, invoice__isnull=True).select_related("contract")
+    pending_items = (run.items.filter(included=True, invoice__isnull=True)
+                     .select_related("contract").annotate(customer_deceased_on=F("customer__deceased_on")))
     for chunk in _chunks(pending_items, chunk_size):
         with transaction.atomic():
             InvoiceRun.objects.select_for_update().get(pk=run.pk)
             taken = set(Invoice.objects.filter(period=run.period, kind=run.kind,
                                                contract_id__in=[i.contract_id for i in chunk])
                         .values_list("contract_id", flat=True))
-            if taken:
-                # Invoiced since the run was prepared (a first invoice at activation): not again.
-                skipped = [i for i in chunk if i.contract_id in taken]
-                for item in skipped:
-                    item.included = False
-                    item.flags = [*item.flags, RunItem.Flag.ALREADY_INVOICED]
+            skipped = []
+            for item in chunk:
+                if item.contract_id in taken:
+                    # Invoiced since the run was prepared (a first invoice at activation): not again.
+                    flag = RunItem.Flag.ALREADY_INVOICED
+                elif (run.kind == RunKind.RENT and item.customer_deceased_on is not None
+                      and item.customer_deceased_on < run.period):
+                    # The customer's death became known since the run was prepared: no invoice for a
+                    # month after it (as ``_flags`` would have decided).
+                    flag = RunItem.Flag.DECEASED
+                else:
+                    continue
+                item.included = False
+                if flag not in item.flags:
+                    item.flags = [*item.flags, flag]
+                skipped.append(item)
+            if skipped:
                 RunItem.objects.bulk_update(skipped, ["included", "flags"])
-            chunk = [i for i in chunk if i.contract_id not in taken]
+            dropped = {i.pk for i in skipped}
+            chunk = [i for i in chunk if i.pk not in dropped]
             if not chunk:
                 continue
             numbers = allocate_numbers(len(chunk))

@@ -10,13 +10,15 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from contracts import related as contract_related
 from contracts.admin import OVERDUE, TransitionAdminMixin
+from contracts.related import Link
 from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter
 
 from . import selectors, settlement
@@ -136,6 +138,10 @@ class FinalSettlementAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelA
         proposal = obj.proposal or {}
         return {
             "transition_buttons": buttons,
+            "related_links": [Link(label=gettext("Contract"), key="contract", url=reverse(
+                                  "admin:contracts_rentalcontract_change", args=[obj.contract_id]),
+                                   text=str(obj.contract.number or obj.contract_id)),
+                              *contract_related.termination_links(obj.contract, request.user)],
             "credits": proposal.get("credits", []),
             "missing": proposal.get("missing", []),
             "problems": proposal.get("problems", []),

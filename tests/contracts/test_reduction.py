@@ -158,10 +158,14 @@ def test_a_customer_in_another_district_gets_a_payment_order(staff, officer, con
 
 def test_a_reduction_of_an_ended_contract_is_not_registered(staff, officer, contract):
     sent = submit(officer, contract)
-    RentalContract.objects.filter(pk=contract.pk).update(state=RentalContract.State.TERMINATED)
-    with pytest.raises(TransitionRefused):
+    RentalContract.objects.filter(pk=contract.pk).update(state=RentalContract.State.TERMINATED,
+                                                         end_date=dt.date(2026, 11, 30))
+    with pytest.raises(TransitionRefused) as refused:
         reduction.rent_reduction_register(actor=staff, reduction=RentReduction.objects.get(pk=sent.pk))
     assert RentReduction.objects.get(pk=sent.pk).state == RentReduction.State.SUBMITTED
+    assert not PendingLine.objects.exists()
+    # Staff are told why, and what to do instead: a manual credit on the last invoice.
+    assert "2026-11-30" in refused.value.message and "för hand" in refused.value.message
 
 
 def test_staff_register_and_reject_in_the_admin_and_the_queue_counts(client, staff, officer, contract,
@@ -188,3 +192,33 @@ def test_an_officer_cannot_register(officer, contract):
                                         last_month=NOV, amount=D("1"), decision_date=NOV,
                                         attester_name="x", lives_in_deciding_district=True)
     assert RentReduction.objects.get(pk=sent.pk).state == RentReduction.State.SUBMITTED
+
+
+def test_a_reduction_applied_after_the_final_settlement_is_credited_on_the_last_invoice(
+        staff, officer, contract):
+    """Registered while the contract was current, applied (the task ran late) after the final settlement
+    was confirmed: no next invoice comes, so it is credited on the last one, a paid part to the
+    customer's credit balance; nothing is queued for a month that never comes."""
+    from invoicing import reductions
+    from invoicing.models import CreditNote, FinalSettlement
+    from invoicing.payments import credit_balance
+
+    issue_rent_run(period=NOV, actor=staff)
+    november = Invoice.objects.get(contract=contract, period=NOV, kind=RunKind.RENT)
+    set_invoice_state(november, Invoice.State.PAID, balance=D("0.00"))
+    sent = reduction.rent_reduction_register(actor=staff, reduction=submit(officer, contract))
+    RentalContract.objects.filter(pk=contract.pk).update(state=RentalContract.State.TERMINATED,
+                                                         end_date=dt.date(2026, 11, 30))
+    FinalSettlement.objects.create(contract=contract, state=FinalSettlement.State.SETTLED,
+                                   end_date=dt.date(2026, 11, 30), due_date=dt.date(2026, 12, 3))
+
+    reductions.rent_reduction_apply(reduction_id=sent.pk)
+
+    assert not PendingLine.objects.filter(contract=contract).exists()
+    note = CreditNote.objects.get(invoice=november)
+    assert note.amount == D("2000.00") and note.to_credit_balance == D("2000.00")
+    assert credit_balance(person_id=contract.customer_id) == D("2000.00")
+    sent = RentReduction.objects.get(pk=sent.pk)
+    assert sent.applied_period == NOV and sent.booking == RentReduction.Booking.ACCOUNTING_ORDER
+    assert reductions.rent_reduction_apply(reduction_id=sent.pk) == []  # once only
+    assert CreditNote.objects.count() == 1

@@ -2,7 +2,9 @@
 
 The district officer gives notice on the portal's termination form (with the scanned notice); staff
 find it in "Mitt arbete", open it and confirm it in the admin; the daily job after the end date
-terminates the contract and the object gets its vacancy contract. axe-core runs on the portal pages.
+terminates the contract and the object gets its vacancy contract. axe-core runs on the portal pages
+and on the admin's termination queue, its page (before and after confirmation, with the link to the
+final settlement once there is one) and the written-notice form with its error summary.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from contracts import termination as services
 from contracts.models import ContractDocument, RentalContract, Termination
 from contracts.termination_rules import tenant_end_date
 from tests.contracts.factories import active_contract
+from tests.e2e.test_support_e2e import _assert_admin_accessible
 from tests.factories import PersonFactory
 
 PASSWORD = "secret-pass-123"  # tests.factories.UserFactory's password
@@ -81,9 +84,23 @@ def test_district_notice_confirmed_by_staff_then_ended_with_a_vacancy(
     staff_page.locator("#id_password").fill(PASSWORD)
     staff_page.locator("#login-form [type=submit]").click()
     staff_page.locator('#my-work a[href="/admin/contracts/termination/"]').click()
+    _assert_admin_accessible(staff_page)
     change_url = f"/admin/contracts/termination/{termination.pk}/change/"
     staff_page.locator(f'a[href="{change_url}"]').first.click()
     expect(staff_page.locator("#checklist")).to_be_visible()
+    _assert_admin_accessible(staff_page)
+
+    # The written-notice form refuses an unknown contract with an error summary.
+    staff_page.goto("/admin/contracts/termination/notice/")
+    _assert_admin_accessible(staff_page)
+    staff_page.locator("#id_contract_number").fill("X-0")
+    staff_page.locator("#id_given_by").select_option("tenant")
+    staff_page.locator("#id_notice_received_on").fill(notice_on.isoformat())
+    staff_page.locator("#id_file").set_input_files(_pdf_file("brev.pdf"))
+    staff_page.locator("#content-main form [type=submit]").click()
+    expect(staff_page.locator('#error-summary a[href="#id_contract_number"]')).to_be_visible()
+    _assert_admin_accessible(staff_page)
+    staff_page.goto(change_url)
     staff_page.locator(f'form[action="/admin/contracts/termination/{termination.pk}/confirm/"] '
                        "button[type=submit]").click()
     expect(staff_page.locator(".messagelist .success")).to_be_visible()
@@ -106,3 +123,5 @@ def test_district_notice_confirmed_by_staff_then_ended_with_a_vacancy(
     # Staff see the vacancy contract on the termination.
     staff_page.goto(change_url)
     expect(staff_page.locator(".field-vacancy_contract")).to_contain_text(vacancy.number)
+    expect(staff_page.locator('[data-link="final_settlement"] a')).to_be_visible()
+    _assert_admin_accessible(staff_page)

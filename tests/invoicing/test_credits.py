@@ -83,6 +83,20 @@ def test_the_settlement_may_credit_a_paid_invoice_and_the_paid_part_goes_to_the_
     assert fresh(invoice).state == Invoice.State.PAID
 
 
+@pytest.mark.parametrize("parts", [[D("5400.00")], [D("1800.00"), D("3600.00")]])
+def test_a_paid_invoice_credited_in_full_ends_credited(staff, invoice, parts):
+    invoice = set_invoice_state(invoice, Invoice.State.PAID, balance=D("0.00"))
+    for amount in parts:
+        credits.credit_note_create(actor=staff, invoice=invoice, amount=amount, reason="Slutreglering",
+                                   allow_paid=True)
+    invoice = fresh(invoice)
+    assert (invoice.state, invoice.balance) == (Invoice.State.CREDITED, D("0.00"))
+    assert payments.credit_balance(person_id=invoice.customer_id) == D("5400.00")
+    assert AuditEvent.objects.filter(object_id=str(invoice.pk), from_state="paid", to_state="credited").exists()
+    with pytest.raises(TransitionRefused):
+        credits.credit_note_create(actor=staff, invoice=invoice, amount=D("1.00"), reason="x", allow_paid=True)
+
+
 def _credit(person, amount):
     CustomerCredit.objects.create(person=person, kind=CustomerCredit.Kind.PREPAYMENT, amount=amount)
 
