@@ -273,3 +273,46 @@ def test_the_api_flow_staff_propose_the_officer_decides_staff_carry_out(client, 
     response = client.post(f"{API}{pk}/carry-out/", carry, content_type="application/json")
     assert response.status_code == 200 and response.json()["state"] == "done"
     assert _fresh(invoice).state == Invoice.State.WRITTEN_OFF
+
+
+# --- The admin ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_staff_propose_by_invoice_number_and_carry_out_only_once_approved(staff_client, staff, officer, invoice):
+    from django.contrib.messages import get_messages
+
+    admin = "/admin/debt_collection/writedownrequest/"
+    response = staff_client.post(f"{admin}add/", {"invoice_number": "99999999", "reason": "x"})
+    assert response.status_code == 200 and "Det finns ingen faktura med det numret" in response.content.decode()
+    response = staff_client.post(f"{admin}add/", {"invoice_number": invoice.number, "reason": "Dödsbo"})
+    request = WriteDownRequest.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{request.pk}/change/")
+    page = staff_client.get(f"{admin}{request.pk}/change/").content.decode()
+    assert f"{request.pk}/write-down/" not in page and f"{request.pk}/withdraw/" in page
+    carry = {"invoice_number": str(invoice.number), "amount": "5400.00", "collection_code": invoice.collection_code_id}
+    response = staff_client.post(f"{admin}{request.pk}/write-down/", carry)
+    assert any("har inte godkänt" in str(m) for m in get_messages(response.wsgi_request))
+    writedowns.write_down_request_decide(actor=officer, request=request, approve=True)
+    assert f"{request.pk}/write-down/" in staff_client.get(f"{admin}{request.pk}/change/").content.decode()
+    assert "Nedskrivningar som förvaltningen godkänt" in staff_client.get("/admin/").content.decode()
+    response = staff_client.post(f"{admin}{request.pk}/write-down/", {**carry, "amount": "1.00"})
+    assert _fresh(invoice).state == Invoice.State.REMINDED
+    response = staff_client.post(f"{admin}{request.pk}/write-down/", carry)
+    assert response.status_code == 302 and _fresh(invoice).state == Invoice.State.WRITTEN_OFF
+
+
+def test_staff_propose_on_a_collection_case(staff_client, staff, invoice):
+    collection.collection_proposals_create(actor=staff, today=TODAY)
+    case = CollectionCase.objects.get()
+    page = staff_client.get(f"/admin/debt_collection/collectioncase/{case.pk}/change/").content.decode()
+    assert "propose-write-down/" in page and f"/{case.pk}/write-down/" not in page
+    response = staff_client.post(f"/admin/debt_collection/collectioncase/{case.pk}/propose-write-down/",
+                                 {"invoice": invoice.pk, "reason": "Dödsbo"})
+    assert response.status_code == 302
+    assert WriteDownRequest.objects.get().case == case
