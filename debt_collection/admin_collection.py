@@ -12,7 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,7 +31,7 @@ from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, ReadOnlyInline
 from hyresadmin.transitions import TransitionRefused
 from invoicing.models import Invoice
 
-from . import collection, interest
+from . import collection, interest, writedowns
 from .collection_models import (
     AgencyFile,
     CollectionCase,
@@ -41,6 +41,7 @@ from .collection_models import (
     InterestProposal,
     ReferenceRate,
     WriteDown,
+    WriteDownRequest,
 )
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -90,24 +91,57 @@ class DecisionForm(forms.Form):
 
 
 class WriteDownForm(forms.Form):
-    """The district's decision as it came: what it says is checked against the ledger."""
+    """The write-down the district approved, as staff carry it out: what the decision says is checked
+    against the ledger, and the staff member attests it."""
 
-    invoice = forms.ModelChoiceField(label=_("Invoice"), queryset=Invoice.objects.none())
     invoice_number = forms.CharField(label=_("Invoice number in the decision"), max_length=20)
     amount = forms.DecimalField(label=_("Amount in the decision"), max_digits=12, decimal_places=2)
     collection_code = forms.ModelChoiceField(label=_("Collection code in the decision"),
                                              queryset=CollectionCode.objects.all())
-    decision_reference = forms.CharField(label=_("The district's decision (reference)"), max_length=100,
-                                         required=False)
-    decision_date = forms.DateField(label=_("Date of the district's decision"), widget=DATE_WIDGET,
-                                    required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class CaseWriteDownForm(WriteDownForm):
+    """On a collection case: which of its invoices (the district must have approved its write-down)."""
+
+    invoice = forms.ModelChoiceField(label=_("Invoice"), queryset=Invoice.objects.none())
+    field_order = ["invoice"]
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         if case is not None:
             self.fields["invoice"].queryset = Invoice.objects.filter(
                 collection_claims__case=case, state__in=Invoice.OPEN_STATES).distinct()
+
+
+class ProposeWriteDownForm(forms.Form):
+    """Staff propose a write-down; the district decides it in its portal."""
+
+    invoice = forms.ModelChoiceField(label=_("Invoice"), queryset=Invoice.objects.none())
+    reason = forms.CharField(label=_("Why should the invoice be written down?"),
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            self.fields["invoice"].queryset = Invoice.objects.filter(
+                collection_claims__case=case, state__in=Invoice.OPEN_STATES).distinct()
+
+
+class ProposeByNumberForm(forms.Form):
+    """A write-down proposed on any invoice, found by its number."""
+
+    invoice_number = forms.IntegerField(label=_("Invoice number"))
+    reason = forms.CharField(label=_("Why should the invoice be written down?"),
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_invoice_number(self):
+        number = self.cleaned_data["invoice_number"]
+        invoice = Invoice.objects.filter(number=number).first()
+        if invoice is None:
+            raise forms.ValidationError(_("There is no invoice with that number."))
+        self.cleaned_data["invoice"] = invoice
+        return number
 
 
 # --- Reference rates ---------------------------------------------------------------------------------
@@ -337,6 +371,18 @@ class WriteDownInline(ReadOnlyInlineMixin, admin.TabularInline):
     readonly_fields = fields
 
 
+class WriteDownRequestInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = WriteDownRequest
+    fields = ("request_link", "invoice", "amount", "state", "decided_by", "decided_at", "decision_note")
+    readonly_fields = fields
+    verbose_name_plural = _("write-down requests to the district")
+
+    @admin.display(description=_("write-down request"))
+    def request_link(self, obj):
+        url = reverse("admin:debt_collection_writedownrequest_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj)
+
+
 @admin.register(CollectionCase)
 class CollectionCaseAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
     list_display = ("id", "customer_name", "organisation", "code", "state_label", "case_total", "claim_count",
@@ -348,7 +394,7 @@ class CollectionCaseAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAd
     ordering = ("due_date", "id")
     list_per_page = 100
     actions = ["hand_over_selected"]
-    inlines = [ClaimInline, EnforcementInline, WriteDownInline]
+    inlines = [ClaimInline, EnforcementInline, WriteDownRequestInline, WriteDownInline]
     fields = ("customer", "organisation", "collection_code", "state", "close_reason", "total", "due_date",
               "agency_file_link", "approved_by", "sent_at", "closed_at", "created_at")
     readonly_fields = fields
@@ -408,7 +454,8 @@ class CollectionCaseAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAd
         view = self.admin_site.admin_view
         routes = [("hand-over", self.hand_over_view, "hand_over"), ("withdraw", self.withdraw_view, "withdraw"),
                   ("enforcement", self.enforcement_view, "enforcement"),
-                  ("decision", self.decision_view, "decision"), ("write-down", self.write_down_view, "write_down")]
+                  ("decision", self.decision_view, "decision"), ("write-down", self.write_down_view, "write_down"),
+                  ("propose-write-down", self.propose_write_down_view, "propose_write_down")]
         return [*(path(f"<path:object_id>/{slug}/", view(fn), name=self._url_name(name)) for slug, fn, name in routes),
                 *super().get_urls()]
 
@@ -434,7 +481,11 @@ class CollectionCaseAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAd
                 buttons.append({"label": gettext("Record Kronofogden's decision"),
                                 "url": self._url("decision", case.pk)})
         if case.is_open:
-            buttons.append({"label": gettext("Write down"), "url": self._url("write_down", case.pk)})
+            buttons.append({"label": gettext("Propose a write-down to the district"),
+                            "url": self._url("propose_write_down", case.pk)})
+            if case.write_down_requests.filter(state=WriteDownRequest.State.APPROVED).exists():
+                buttons.append({"label": gettext("Write down (approved by the district)"),
+                                "url": self._url("write_down", case.pk)})
             buttons.append({"label": gettext("Withdraw"), "url": self._url("withdraw", case.pk)})
         return buttons
 
@@ -485,11 +536,26 @@ class CollectionCaseAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAd
             return gettext("The invoice was written down.")
 
         return self._form_transition(
-            request, object_id, form_class=WriteDownForm, handle=handle, error_field="amount",
+            request, object_id, form_class=CaseWriteDownForm, handle=handle, error_field="amount",
             title=gettext("Write down on the district's decision"), submit_label=gettext("Write down and attest"),
             form_kwargs={"case": case},
-            intro=gettext("Enter what the district's decision says: the amount, the invoice number and the "
-                          "collection code are checked against the ledger, and you attest the write-down."))
+            intro=gettext("The district approved the write-down in its portal. Enter what the decision says: the "
+                          "amount, the invoice number and the collection code are checked against the ledger, "
+                          "and you attest the write-down."))
+
+    def propose_write_down_view(self, request, object_id):
+        case = self._get_for_action(request, object_id)
+
+        def handle(case, data):
+            writedowns.write_down_request_create(actor=request.user, case=case, **data)
+            return gettext("The write-down was proposed; the district decides it in its portal.")
+
+        return self._form_transition(
+            request, object_id, form_class=ProposeWriteDownForm, handle=handle, error_field="reason",
+            title=gettext("Propose a write-down to the district"), submit_label=gettext("Propose"),
+            form_kwargs={"case": case},
+            intro=gettext("The invoice's district decides the write-down in its portal; its officers are told "
+                          "by e-mail. Once approved, you write the invoice down here."))
 
     @admin.action(description=_("Approve and hand over to the collection agency"), permissions=["change"])
     def hand_over_selected(self, request, queryset):
@@ -565,7 +631,114 @@ class AgencyFileAdmin(ReadOnlyAdmin):
 class WriteDownAdmin(ReadOnlyAdmin):
     list_display = ("invoice", "amount", "decision_reference", "decision_date", "decided_by", "attested_by",
                     "created_at")
-    list_select_related = ("invoice", "decided_by", "attested_by")
+    list_select_related = ("invoice", "decided_by", "attested_by", "request")
     search_fields = ("invoice__number__exact", "decision_reference")
     list_filter = (("decided_by", admin.RelatedOnlyFieldListFilter),)
 
+
+
+class WriteDownRequestStateFilter(OpenStatesFilter):
+    states = WriteDownRequest.State
+    open_states = WriteDownRequest.OPEN_STATES
+
+
+@admin.register(WriteDownRequest)
+class WriteDownRequestAdmin(TransitionAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
+    """Write-downs proposed to the districts: proposed here (or on a collection case), decided by the
+    district in its portal, carried out here with the ledger checks."""
+
+    list_display = ("__str__", "invoice", "organisation", "request_amount", "state", "decided_by", "due")
+    list_filter = (WriteDownRequestStateFilter, ("organisation", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("invoice", "organisation", "decided_by")
+    search_fields = ("=id", "invoice__number__exact")
+    ordering = ("due_date", "-created_at")
+    fields = ("invoice", "case", "organisation", "amount", "state", "reason", "proposed_by", "created_at",
+              "decided_by", "decided_at", "decision_note", "due_date")
+    readonly_fields = fields
+    change_form_template = "debt_collection/collection/collectioncase_change_form.html"
+
+    def get_queryset(self, request):
+        return writedowns.write_down_requests_visible_to(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    def _may_act(self, request, obj) -> bool:
+        return request.user.has_perm("debt_collection.change_writedownrequest")
+
+    @admin.display(description=_("amount proposed"), ordering="amount")
+    def request_amount(self, obj):
+        return _money(obj.amount)
+
+    @admin.display(description=_("carry out by"), ordering="due_date")
+    def due(self, obj):
+        return _due(obj, obj.state == WriteDownRequest.State.APPROVED)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/write-down/", view(self.write_down_view), name=self._url_name("write_down")),
+            path("<path:object_id>/withdraw/", view(self.withdraw_view), name=self._url_name("withdraw")),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ProposeByNumberForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                proposed = writedowns.write_down_request_create(
+                    actor=request.user, invoice=form.cleaned_data["invoice"], reason=form.cleaned_data["reason"])
+            except TransitionRefused as exc:
+                self._report_refusal(request, exc)
+            except ValidationError as exc:
+                for text in exc.messages:
+                    form.add_error("reason", text)
+            else:
+                self.message_user(request, gettext("The write-down was proposed; the district decides it in its "
+                                                   "portal."), messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(proposed))
+        context = {**self.admin_site.each_context(request), "title": gettext("Propose a write-down to the district"),
+                   "subtitle": None, "opts": self.opts, "app_label": self.opts.app_label, "form": form,
+                   "submit_label": gettext("Propose"), "media": self.media + form.media,
+                   "intro": gettext("The invoice's district decides the write-down in its portal; its officers are "
+                                    "told by e-mail. Once approved, you write the invoice down here.")}
+        return TemplateResponse(request, "admin/form_page.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra = {}
+        if obj is not None and self.has_view_permission(request, obj) and self._may_act(request, obj):
+            buttons = []
+            if obj.state == WriteDownRequest.State.APPROVED:
+                buttons.append({"label": gettext("Write down and attest"), "url": self._url("write_down", obj.pk),
+                                "default": True})
+            if obj.state in WriteDownRequest.OPEN_STATES:
+                buttons.append({"label": gettext("Withdraw"), "url": self._url("withdraw", obj.pk)})
+            extra = {"transition_buttons": buttons}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def write_down_view(self, request, object_id):
+        def handle(obj, data):
+            collection.write_down_create(actor=request.user, attested_by=request.user, invoice=obj.invoice, **data)
+            return gettext("The invoice was written down.")
+
+        return self._form_transition(
+            request, object_id, form_class=WriteDownForm, handle=handle, error_field="amount",
+            title=gettext("Write down on the district's decision"), submit_label=gettext("Write down and attest"),
+            intro=gettext("The district approved the write-down in its portal. Enter what the decision says: the "
+                          "amount, the invoice number and the collection code are checked against the ledger, "
+                          "and you attest the write-down."))
+
+    def withdraw_view(self, request, object_id):
+        def handle(obj, data):
+            writedowns.write_down_request_withdraw(actor=request.user, request=obj, reason=data["reason"])
+            return gettext("The write-down request was withdrawn.")
+
+        return self._form_transition(request, object_id, form_class=ReasonForm, handle=handle, error_field="reason",
+                                     title=gettext("Withdraw the write-down request"), submit_label=gettext("Withdraw"),
+                                     form_kwargs={"label": gettext("Why is the request withdrawn?")})

@@ -62,14 +62,15 @@ COLLECTION_STAFF_PERMISSIONS = {
     "debt_collection.agencyfile": ("view",),
     "debt_collection.enforcementapplication": ("view",),
     "debt_collection.writedown": ("view",),
+    "debt_collection.writedownrequest": ("view", "add", "change"),
 }
 
 
 def _register_collection():
     """The queues on the admin index ("Mitt arbete") and the roles' permissions."""
-    from hyresadmin import permissions, queues, roles
+    from hyresadmin import navigation, permissions, queues, roles
 
-    from . import collection, interest
+    from . import collection, interest, writedowns
 
     queues.register(queues.Queue(
         key="collection_proposals", label=_("Claims proposed for the collection agency"),
@@ -81,9 +82,19 @@ def _register_collection():
         open_items=interest.batches_to_review, due_field="due_date",
         admin_url="admin:debt_collection_interestbatch_changelist", order=46,
     ))
+    queues.register(queues.Queue(
+        key="write_downs_to_carry_out", label=_("Write-downs the district approved"),
+        open_items=writedowns.write_down_requests_to_carry_out, due_field="due_date",
+        admin_url="admin:debt_collection_writedownrequest_changelist", order=47,
+    ))
     for model, actions in COLLECTION_STAFF_PERMISSIONS.items():
         roles.register(permissions.SERVICE_STAFF, model, actions)
         roles.register(permissions.SERVICE_ADMIN, model, actions)
+    navigation.register(navigation.PORTAL, _("Collection cases"), "collection_portal:case_list", order=44,
+                        description=_("Your customers' unpaid rent at the collection agency or Kronofogden."))
+    navigation.register(navigation.PORTAL, _("Write-downs"), "collection_portal:write_down_list", order=45,
+                        description=_("Write-downs of unpaid invoices proposed by the service "
+                                      "administration, for your decision."))
 
 
 #: The admin's model permissions of the back-office roles on the reminder models: batches are

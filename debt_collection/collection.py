@@ -10,14 +10,17 @@
 * **Handover** (``collection_hand_over``, staff after review): the invoices go ``send_to_collection``
   (audited), the claims are written to the collection-agency file of their collection code
   (``agency_file``; stored with its checksum as an ``AgencyFile`` for staff to download), and the case
-  is ``sent_to_agency``.
+  is ``sent_to_agency``. Where the collection code's policy says so, each district's officers get one
+  e-mail (a count and the portal link) and the customers' representatives with the right to be told one
+  each (``notifications``).
 * **Kronofogden** (``enforcement_apply``, ``enforcement_decision_record``): the applications and their
   decisions, with the fee by ``enforcement_fee`` (FACTS.md §2: betalningsföreläggande 300 kr, vanlig
   handräckning 300 kr, one fee when both are in one application, verkställighet 600 kr).
 * **Closing**: a case whose invoices are all paid closes as paid (``collection_cases_close_settled``, a
   daily job: invoicing sends no event when an invoice is paid); a withdrawal recalls the invoices still at
   collection (``recall_from_collection``) and closes the case as withdrawn.
-* **Write-downs** (``write_down_create``, nedskrivning): only on the district's decision, after the checks
+* **Write-downs** (``write_down_create``, nedskrivning): only on the district's decision — the write-down
+  request (``writedowns``) its officer approved in the portal — after the checks
   of the ledger rules (DOMAIN.md, seed 001 "Kundreskontra"): the amount and the invoice number match the
   ledger, no payment plan exists, the collection code is the invoice's, and a member of the service
   staff attests it. Every failed check is listed in the refusal. The invoice goes ``write_off``
@@ -53,6 +56,7 @@ from .collection_models import (
     CollectionClaim,
     EnforcementApplication,
     WriteDown,
+    WriteDownRequest,
 )
 
 ZERO = Decimal("0.00")
@@ -282,7 +286,26 @@ def collection_hand_over(*, actor, cases) -> list[AgencyFile]:
             apply_transition(case, "send_to_agency", actor=actor, reason=_("Handed over to the collection agency"),
                              approved_by=_user(actor), agency_file=stored)
         files.append(stored)
+    per_district: dict[int, int] = defaultdict(int)
+    customers: set[int] = set()
+    for case in locked:
+        policy = policy_for(case.collection_code)
+        if policy.notify_officer:
+            per_district[case.organisation_id] += 1
+        if policy.notify_representatives:
+            customers.add(case.customer_id)
+    if per_district or customers:
+        transaction.on_commit(lambda: _after_hand_over(dict(per_district), customers))
     return files
+
+
+def _after_hand_over(per_district: dict[int, int], customer_ids: set[int]) -> None:
+    """After commit: one e-mail to each district's officers (a count and the portal link), one to each
+    representative with the right to be told."""
+    from . import notifications
+
+    notifications.officers_handed_over(per_district)
+    notifications.representatives_handed_over(customer_ids)
 
 
 # --- Kronofogden -----------------------------------------------------------------------------------------
@@ -433,14 +456,13 @@ def collection_case_withdraw(*, actor, case: CollectionCase, reason: str) -> Col
 # --- Write-downs -----------------------------------------------------------------------------------------
 
 
-def write_down_checks(*, invoice: Invoice, amount: Decimal | None, invoice_number, decision_reference: str,
-                      decision_date: date | None, collection_code, attested_by) -> list[str]:
-    """Every reason the write-down may not be made (empty: it may). DOMAIN.md "What the ledger rules say"."""
+def write_down_checks(*, invoice: Invoice, amount: Decimal | None, invoice_number, request,
+                      collection_code, attested_by) -> list[str]:
+    """Every reason the write-down may not be made (empty: it may). DOMAIN.md "What the ledger rules say":
+    the district's decision is ``request``, the write-down request its officer approved in the portal."""
     problems = []
-    if not (decision_reference or "").strip() or decision_date is None:
-        problems.append(_("The district's decision is missing: give its reference and date."))
-    elif decision_date > timezone.localdate():
-        problems.append(_("The district's decision cannot be dated in the future."))
+    if request is None or request.state != WriteDownRequest.State.APPROVED or request.invoice_id != invoice.pk:
+        problems.append(_("The district has not approved a write-down of this invoice in its portal."))
     if str(invoice_number or "").strip() != str(invoice.number):
         problems.append(_("The invoice number in the decision does not match the ledger (%(number)s).")
                         % {"number": invoice.number})
@@ -460,27 +482,36 @@ def write_down_checks(*, invoice: Invoice, amount: Decimal | None, invoice_numbe
     return problems
 
 
+def approved_write_down_request(invoice: Invoice) -> WriteDownRequest | None:
+    """The district's approved, not yet carried out, write-down request of ``invoice``."""
+    return WriteDownRequest.objects.filter(invoice=invoice, state=WriteDownRequest.State.APPROVED).first()
+
+
 @transaction.atomic
-def write_down_create(*, actor, invoice: Invoice, amount: Decimal | None, invoice_number,
-                      decision_reference: str, decision_date: date | None, collection_code,
+def write_down_create(*, actor, invoice: Invoice, amount: Decimal | None, invoice_number, collection_code,
                       attested_by=None, reason: str = "") -> WriteDown:
-    """Write the invoice down on the district's decision (refused with every failed check)."""
+    """Carry out the write-down the district approved in its portal (refused with every failed check):
+    the invoice goes ``write_off`` and the request ``done``."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    request = approved_write_down_request(invoice)
     attested_by = attested_by if attested_by is not None else _user(actor)
-    problems = write_down_checks(invoice=invoice, amount=amount, invoice_number=invoice_number,
-                                 decision_reference=decision_reference, decision_date=decision_date,
+    problems = write_down_checks(invoice=invoice, amount=amount, invoice_number=invoice_number, request=request,
                                  collection_code=collection_code, attested_by=attested_by)
     if problems:
         raise TransitionRefused(_("The invoice cannot be written down:") + " " + " ".join(problems),
                                 failed_checks=problems)
     claim = invoice.collection_claims.filter(active=True).select_related("case").first()
+    decision_date = timezone.localdate(request.decided_at)
     write_down = WriteDown.objects.create(
-        invoice=invoice, case=claim.case if claim else None, amount=invoice.balance,
-        decision_reference=decision_reference.strip(), decision_date=decision_date,
-        decided_by_id=invoice.organisation_id, attested_by=attested_by, reason=reason)
+        invoice=invoice, case=claim.case if claim else request.case, amount=invoice.balance,
+        decision_reference=request.decision_reference, decision_date=decision_date,
+        decided_by_id=request.organisation_id, attested_by=attested_by, request=request,
+        reason=reason or request.reason)
     apply_transition(invoice, "write_off", actor=actor,
                      reason=_("Written down on the district's decision %(ref)s of %(date)s") % {
                          "ref": write_down.decision_reference, "date": decision_date.isoformat()})
+    apply_transition(request, "carry_out", actor=actor,
+                     reason=_("Written down: %(amount)s kr") % {"amount": write_down.amount})
     if claim is not None:
         collection_case_close_if_settled(actor=actor, case=claim.case)
     return write_down

@@ -43,6 +43,7 @@ __all__ = [
     "InterestProposal",
     "ReferenceRate",
     "WriteDown",
+    "WriteDownRequest",
 ]
 
 
@@ -337,6 +338,88 @@ class EnforcementApplication(models.Model):
         return f"{self.get_kind_display()} {self.applied_on:%Y-%m-%d}"
 
 
+class WriteDownRequest(StatefulModel):
+    """Staff's proposal to write an invoice down, decided by the invoice's district in its portal.
+
+      proposed → approved (the district's officer, with a note) → done (staff carried it out: a WriteDown)
+      proposed → rejected (the district's officer, with a note)
+      proposed | approved → withdrawn (staff)
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Waiting for the district's decision")
+        APPROVED = "approved", _("Approved by the district")
+        REJECTED = "rejected", _("Rejected by the district")
+        DONE = "done", _("Written down")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATES = (State.PROPOSED, State.APPROVED)
+
+    state = StateField(_("state"), choices=State.choices, default=State.PROPOSED)
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT,
+                                related_name="write_down_requests")
+    case = models.ForeignKey(CollectionCase, verbose_name=_("collection case"), on_delete=models.PROTECT,
+                             null=True, blank=True, related_name="write_down_requests")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("deciding district"), on_delete=models.PROTECT,
+                                     related_name="write_down_requests")
+    amount = MoneyField(_("amount proposed"), help_text=_("What was left to pay when it was proposed."))
+    reason = models.TextField(_("why it is proposed"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("the district's note"), blank=True)
+    due_date = models.DateField(_("carry out by"), null=True, blank=True, db_index=True,
+                                help_text=_("Set when the district approves: staff write the invoice down by "
+                                            "then."))
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("write-down request")
+        verbose_name_plural = _("write-down requests")
+        constraints = [
+            models.UniqueConstraint(fields=["invoice"], condition=Q(state__in=["proposed", "approved"]),
+                                    name="one_open_write_down_request_per_invoice"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="write_down_request_amount_positive"),
+            models.CheckConstraint(condition=Q(state__in=["proposed", "withdrawn"])
+                                   | Q(decided_at__isnull=False, decided_by__isnull=False),
+                                   name="write_down_request_decided_has_who_and_when"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Write-down request %(id)s") % {"id": self.pk})
+
+    @property
+    def decision_reference(self) -> str:
+        return str(_("Portal decision %(id)s") % {"id": self.pk})
+
+    def _decide(self, decided_by, note):
+        from django.utils import timezone
+
+        self.decided_by = decided_by
+        self.decided_at = timezone.now()
+        self.decision_note = note
+
+    @transition(field=state, source=State.PROPOSED, target=State.APPROVED)
+    def approve(self, decided_by=None, note: str = "", due_date=None):
+        self._decide(decided_by, note)
+        self.due_date = due_date
+
+    @transition(field=state, source=State.PROPOSED, target=State.REJECTED)
+    def reject(self, decided_by=None, note: str = ""):
+        self._decide(decided_by, note)
+
+    @transition(field=state, source=State.APPROVED, target=State.DONE)
+    def carry_out(self):
+        pass
+
+    @transition(field=state, source=[State.PROPOSED, State.APPROVED], target=State.WITHDRAWN)
+    def withdraw(self):
+        pass
+
+
 class WriteDown(models.Model):
     """A receivable written down (nedskrivning) on the district's decision, checked and attested."""
 
@@ -351,6 +434,8 @@ class WriteDown(models.Model):
                                    related_name="+")
     attested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("attested by"),
                                     on_delete=models.PROTECT, related_name="+")
+    request = models.OneToOneField(WriteDownRequest, verbose_name=_("the district's decision in the portal"),
+                                   on_delete=models.PROTECT, null=True, blank=True, related_name="write_down")
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
 

@@ -353,20 +353,32 @@ def reminder_batch_send(*, actor, batch: ReminderBatch, today: dt.date | None = 
     return batch
 
 
+def representatives_to_tell(person_ids, today: dt.date) -> dict[int, list[Representative]]:
+    """The representatives with the right to be told (valid ``today``, receiving copies of notices) of
+    each of ``person_ids``, in one query. Shared by every notice of unpaid rent (reminders, handover)."""
+    by_person: dict[int, list[Representative]] = defaultdict(list)
+    for rep in (Representative.objects.valid_on(today).filter(person_id__in=set(person_ids),
+                                                               receives_notices=True)
+                .select_related("agent")):
+        by_person[rep.person_id].append(rep)
+    return by_person
+
+
+def representative_address(rep: Representative) -> str:
+    """Where a representative's e-mail goes (the agent's address first); empty: a letter."""
+    return (rep.agent.email if rep.agent_id else "") or rep.contact_email
+
+
 def _record_representative_notices(reminders: list[Reminder], today: dt.date) -> list[ReminderNotice]:
     """One notice per reminder and representative with the right to be told (valid today, receives
     copies of notices): by e-mail where there is an address, else a letter for the print file."""
     if not reminders:
         return []
-    by_person = defaultdict(list)
-    for rep in (Representative.objects.valid_on(today).filter(
-            person_id__in={r.invoice.customer_id for r in reminders}, receives_notices=True)
-            .select_related("agent")):
-        by_person[rep.person_id].append(rep)
+    by_person = representatives_to_tell({r.invoice.customer_id for r in reminders}, today)
     notices = []
     for reminder in reminders:
         for rep in by_person.get(reminder.invoice.customer_id, []):
-            email = (rep.agent.email if rep.agent_id else "") or rep.contact_email
+            email = representative_address(rep)
             notices.append(ReminderNotice(reminder=reminder, representative=rep,
                                           channel=ReminderNotice.Channel.EMAIL if email
                                           else ReminderNotice.Channel.LETTER))

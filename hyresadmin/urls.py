@@ -59,6 +59,7 @@ urlpatterns = [
     path("forvaltning/", include("debt_collection.report_urls")),
     path("forvaltning/", include("invoicing.portal_urls")),
     path("forvaltning/", include("debt_collection.plan_urls")),
+    path("forvaltning/", include("debt_collection.collection_urls")),
     path("mina-sidor/", include(citizen_patterns)),
     path("mina-sidor/", include("contracts.citizen_urls")),
     path("mina-sidor/", include("invoicing.citizen_urls")),

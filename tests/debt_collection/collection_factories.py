@@ -56,3 +56,24 @@ def remind(invoice: Invoice, *, actor, on: dt.date) -> Invoice:
     """The invoice reminded on ``on`` through its transition (so the audit trail has the day)."""
     with at(on):
         return apply_transition(invoice, "remind", actor=actor, reason="Påminnelse")
+
+
+def district_officer(organisation, username=None):
+    """A district officer of ``organisation``."""
+    from django.contrib.auth.models import Group
+
+    from hyresadmin import permissions
+    from tests.factories import UserFactory
+
+    user = UserFactory(organisation=organisation, **({"username": username} if username else {}))
+    user.groups.add(Group.objects.get(name=permissions.DISTRICT_OFFICER))
+    return user
+
+
+def approved_write_down(staff, invoice, reason="Kunden avliden, dödsbo saknar tillgångar"):
+    """A write-down of ``invoice`` proposed by ``staff`` and approved by an officer of its district."""
+    from debt_collection import writedowns
+
+    request = writedowns.write_down_request_create(actor=staff, invoice=invoice, reason=reason)
+    return writedowns.write_down_request_decide(actor=district_officer(invoice.organisation), request=request,
+                                                approve=True, note="Beslut enligt delegation")

@@ -13,7 +13,13 @@ from debt_collection import collection
 from debt_collection.models import CollectionCase, EnforcementApplication, WriteDown
 from invoicing.models import Invoice
 from tests.contracts.factories import active_contract
-from tests.debt_collection.collection_factories import at, code_with_policy, invoice_due, remind
+from tests.debt_collection.collection_factories import (
+    approved_write_down,
+    at,
+    code_with_policy,
+    invoice_due,
+    remind,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -100,17 +106,16 @@ def test_a_bad_write_down_answers_409_with_the_checks_and_400_on_missing_fields(
     client.force_login(staff)
     response = client.post(f"{URL}{case.pk}/write-down/", {
         "invoice": invoice.pk, "invoice_number": str(invoice.number), "amount": "100.00",
-        "collection_code": "K1", "decision_reference": "SOD 2026/1", "decision_date": "2026-11-10"},
-        content_type="application/json")
+        "collection_code": "K1"}, content_type="application/json")
     assert response.status_code == 409
-    assert len(response.json()["failed_checks"]) == 1
+    assert len(response.json()["failed_checks"]) == 2  # no approved decision, amount
+    approved_write_down(staff, invoice)
     response = client.post(f"{URL}{case.pk}/write-down/", {"invoice": invoice.pk}, content_type="application/json")
     assert response.status_code == 400 and "amount" in response.json()
     assert not WriteDown.objects.exists() and Invoice.objects.get(pk=invoice.pk).state == Invoice.State.REMINDED
     response = client.post(f"{URL}{case.pk}/write-down/", {
         "invoice": invoice.pk, "invoice_number": str(invoice.number), "amount": "5400.00",
-        "collection_code": "K1", "decision_reference": "SOD 2026/1", "decision_date": "2026-11-10"},
-        content_type="application/json")
+        "collection_code": "K1"}, content_type="application/json")
     assert response.status_code == 200 and response.json()["close_reason"] == "written_off"
 
 
