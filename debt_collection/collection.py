@@ -38,7 +38,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -60,6 +60,8 @@ from .collection_models import (
 )
 
 ZERO = Decimal("0.00")
+#: Rows per INSERT in the daily proposals.
+BULK_CHUNK = 2000
 
 #: Kronofogden's application fees (förordning 1992:1094 1 §; FACTS.md §2, confirmed).
 ENFORCEMENT_FEES = {
@@ -185,27 +187,44 @@ def collection_proposals_create(*, actor, today: date | None = None) -> dict:
     cases: dict[tuple[int, int, int], CollectionCase] = {
         (c.customer_id, c.organisation_id, c.collection_code_id): c
         for c in CollectionCase.objects.select_for_update().filter(state=CollectionCase.State.OPEN)}
-    created = claims = 0
-    for invoice, day in collection_candidates(today):
+    candidates = collection_candidates(today)
+    # New cases first (one bulk insert), so that the claims and the audit trail can name them.
+    new_cases: list[CollectionCase] = []
+    for invoice, _day in candidates:
         key = (invoice.customer_id, invoice.organisation_id, invoice.collection_code_id)
-        case = cases.get(key)
-        if case is None:
-            case = CollectionCase.objects.create(customer_id=invoice.customer_id,
-                                                 organisation_id=invoice.organisation_id,
-                                                 collection_code_id=invoice.collection_code_id, due_date=due)
-            cases[key] = case
-            created += 1
-            audit.record(AuditEvent.Type.CREATE, actor=actor, subject=case, to_state=case.state,
-                         reason=_("Proposed for collection"))
-        CollectionClaim.objects.create(case=case, invoice=invoice, amount=invoice.balance, reminded_on=day)
-        audit.record(AuditEvent.Type.UPDATE, actor=actor, subject=case,
-                     reason=_("Invoice %(number)s proposed for collection") % {"number": invoice.number},
-                     changes={"invoice": invoice.number, "amount": invoice.balance, "reminded_on": day})
-        claims += 1
+        if key not in cases:
+            cases[key] = CollectionCase(customer_id=invoice.customer_id, organisation_id=invoice.organisation_id,
+                                        collection_code_id=invoice.collection_code_id, due_date=due)
+            new_cases.append(cases[key])
+        if cases[key].pk is None:
+            cases[key].total = (cases[key].total or ZERO) + invoice.balance
+    CollectionCase.objects.bulk_create(new_cases, batch_size=BULK_CHUNK)
+    created_pks = {case.pk for case in new_cases}
+    # Then the claims and the events, in the order one at a time would write them (one bulk insert each).
+    claims, events, announced = [], [], set()
+    for invoice, day in candidates:
+        case = cases[(invoice.customer_id, invoice.organisation_id, invoice.collection_code_id)]
+        if case.pk in created_pks and case.pk not in announced:
+            announced.add(case.pk)
+            events.append(audit.build(AuditEvent.Type.CREATE, actor=actor, subject=case, to_state=case.state,
+                                      reason=_("Proposed for collection")))
+        claims.append(CollectionClaim(case=case, invoice=invoice, amount=invoice.balance, reminded_on=day))
+        events.append(audit.build(
+            AuditEvent.Type.UPDATE, actor=actor, subject=case,
+            reason=_("Invoice %(number)s proposed for collection") % {"number": invoice.number},
+            changes={"invoice": invoice.number, "amount": invoice.balance, "reminded_on": day}))
+    CollectionClaim.objects.bulk_create(claims, batch_size=BULK_CHUNK)
+    AuditEvent.objects.bulk_create(events, batch_size=BULK_CHUNK)
+    totals = dict(CollectionClaim.objects.filter(case__state=CollectionCase.State.OPEN).order_by()
+                  .values("case").annotate(total=Sum("amount")).values_list("case", "total"))
+    changed = []
     for case in {c.pk: c for c in cases.values()}.values():
-        total = sum((c.amount for c in case.claims.all()), ZERO)
+        total = totals.get(case.pk) or ZERO
         if total != case.total:
-            CollectionCase.objects.filter(pk=case.pk).update(total=total)
+            case.total = total
+            changed.append(case)
+    CollectionCase.objects.bulk_update(changed, ["total"], batch_size=BULK_CHUNK)
+    created, claims = len(new_cases), len(claims)
     return {"cases": created, "claims": claims}
 
 

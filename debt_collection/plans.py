@@ -546,37 +546,61 @@ def payment_plan_resume(*, actor, plan: PaymentPlan, reason: str = "") -> Paymen
 # --- The jobs --------------------------------------------------------------------------------------------
 
 
+#: Rows per statement in the daily job.
+BULK_CHUNK = 2000
+
+
+def _transitions_in_bulk(changes: list[tuple], *, actor, fields: list[str]) -> None:
+    """Each ``(object, transition, kwargs, reason)`` as ``apply_transition`` leaves it, for rows the
+    caller has locked in its transaction: the transitions run in memory, the rows are written with one
+    ``bulk_update`` per chunk and the audit events with one insert (no query per row)."""
+    if not changes:
+        return
+    events = []
+    for obj, name, kwargs, reason in changes:
+        before = obj.state
+        getattr(obj, name)(**kwargs)
+        events.append(audit.build(AuditEvent.Type.TRANSITION, actor=actor, subject=obj, from_state=before,
+                                  to_state=obj.state, reason=reason))
+    type(changes[0][0]).objects.bulk_update([obj for obj, *_rest in changes], fields, batch_size=BULK_CHUNK)
+    AuditEvent.objects.bulk_create(events, batch_size=BULK_CHUNK)
+
+
+@transaction.atomic
 def deferrals_expire(*, today: dt.date | None = None, actor=JOB) -> int:
     """Granted deferrals whose new due date has passed become ``expired``. Idempotent."""
     today = today or timezone.localdate()
-    done = 0
-    for deferral in Deferral.objects.filter(state=Deferral.State.GRANTED, new_due_date__lt=today):
-        apply_transition(deferral, "expire", actor=actor, reason=_("The new due date has passed"))
-        done += 1
-    return done
+    deferrals = list(Deferral.objects.select_for_update().filter(state=Deferral.State.GRANTED,
+                                                                 new_due_date__lt=today))
+    _transitions_in_bulk([(deferral, "expire", {}, _("The new due date has passed")) for deferral in deferrals],
+                         actor=actor, fields=["state", "expired_at"])
+    return len(deferrals)
 
 
+@transaction.atomic
 def payment_plans_follow_up(*, today: dt.date | None = None, actor=JOB) -> dict:
     """Complete active plans with every instalment paid; mark broken those with an instalment unpaid
     ``PAYMENT_PLAN_BROKEN_AFTER_DAYS`` days after its due date. Idempotent."""
     today = today or timezone.localdate()
     limit = today - dt.timedelta(days=broken_after_days())
-    plans = PaymentPlan.objects.filter(state=PaymentPlan.State.ACTIVE).prefetch_related(
+    plans = PaymentPlan.objects.select_for_update().filter(state=PaymentPlan.State.ACTIVE).prefetch_related(
         Prefetch("instalments", queryset=Instalment.objects.select_related("invoice")))
+    changes = []
     result = {"completed": 0, "broken": 0}
     for plan in plans:
         instalments = list(plan.instalments.all())
         if instalments and all(i.invoice is not None and not i.invoice.is_open for i in instalments):
-            apply_transition(plan, "complete", actor=actor, reason=_("Every instalment is paid"))
+            changes.append((plan, "complete", {}, _("Every instalment is paid")))
             result["completed"] += 1
             continue
         late = [i for i in instalments if i.invoice is not None and i.invoice.is_open
                 and i.invoice.balance > 0 and i.due_date < limit]
         if late:
-            apply_transition(plan, "mark_broken", actor=actor, on=today,
-                             reason=_("Instalment %(n)s is unpaid %(days)s days after its due date")
-                             % {"n": late[0].number, "days": broken_after_days()})
+            changes.append((plan, "mark_broken", {"on": today},
+                            _("Instalment %(n)s is unpaid %(days)s days after its due date")
+                            % {"n": late[0].number, "days": broken_after_days()}))
             result["broken"] += 1
+    _transitions_in_bulk(changes, actor=actor, fields=["state", "completed_at", "broken_on"])
     return result
 
 

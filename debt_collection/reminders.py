@@ -39,7 +39,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from django_fsm import can_proceed
+from django_fsm import can_proceed, has_transition_perm
 
 from hyresadmin import audit, calendar
 from hyresadmin.jobs import periodic_job, run_once
@@ -295,19 +295,28 @@ def reminder_batch_send(*, actor, batch: ReminderBatch, today: dt.date | None = 
 
     An item whose invoice was paid, credited or otherwise moved on since the proposal is skipped (and
     counted), never reminded."""
-    from invoicing.services import OneOffLine, invoice_issue_one_off
+    from invoicing.services import OneOffInvoice, OneOffLine, invoices_issue_one_off
 
     today = today or timezone.localdate()
     new_due = reminder_due_date(today)
     with transaction.atomic():
         batch = apply_transition(batch, "send", actor=actor, reason=_("Reminders sent"),
                                  sender=_actor_user(actor))
+        # The invoices are locked first (one query per chunk), then read with the reminders, so what
+        # is checked below is what is written.
+        invoice_ids = list(batch.reminders.filter(included=True).order_by("invoice_id")
+                           .values_list("invoice_id", flat=True))
+        for start in range(0, len(invoice_ids), CHUNK):
+            list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids[start:start + CHUNK])
+                 .values_list("pk", flat=True))
         reminders = list(batch.reminders.select_related("invoice__contract", "invoice__customer",
                                                          "invoice__collection_code__policy"))
+        user = _actor_user(actor)
         now = timezone.now()
         counts: Counter = Counter()
         per_district: Counter = Counter()
         notify_reps: list[Reminder] = []
+        reminded, fees = [], []
         for reminder in reminders:
             invoice = reminder.invoice
             if not reminder.included:
@@ -318,17 +327,20 @@ def reminder_batch_send(*, actor, batch: ReminderBatch, today: dt.date | None = 
                 reminder.outcome = Reminder.Outcome.SKIPPED
                 counts["skipped"] += 1
                 continue
-            apply_transition(invoice, "remind", actor=actor, reason=_("Reminder sent"))
+            if user is not None and not has_transition_perm(invoice.remind, user):
+                raise TransitionRefused(_("You do not have permission to do this."))
+            before = invoice.state
+            invoice.remind()
+            reminded.append((invoice, before))
             policy = policy_for(invoice.collection_code)
             fee = min(reminder.fee, reminder_fee_for(invoice, policy))
             if fee > 0:
                 with override("sv"):  # printed on the customer's invoice
                     description = _("Reminder fee, invoice %(number)s") % {"number": invoice.number}
-                reminder.fee_invoice = invoice_issue_one_off(
-                    actor=actor, kind=InvoiceKind.FEE,
+                fees.append((reminder, OneOffInvoice(
                     lines=[OneOffLine(kind=InvoiceLine.Kind.FEE, description=description, amount=fee)],
                     organisation_id=invoice.organisation_id, customer_id=invoice.customer_id,
-                    contract=invoice.contract, due_date=new_due, reason=_("Reminder fee"))
+                    contract=invoice.contract, due_date=new_due)))
             reminder.fee = fee
             reminder.outcome = Reminder.Outcome.SENT
             reminder.sent_at = now
@@ -340,6 +352,19 @@ def reminder_batch_send(*, actor, batch: ReminderBatch, today: dt.date | None = 
                 per_district[invoice.organisation_id] += 1
             if policy.notify_representatives and invoice.customer_id:
                 notify_reps.append(reminder)
+        # Each reminded invoice as ``apply_transition(invoice, "remind")`` would leave it, in bulk: one
+        # UPDATE per chunk and one insert of the audit events.
+        pks = [invoice.pk for invoice, _before in reminded]
+        for start in range(0, len(pks), CHUNK):
+            Invoice.objects.filter(pk__in=pks[start:start + CHUNK]).update(state=Invoice.State.REMINDED)
+        AuditEvent.objects.bulk_create([
+            audit.build(AuditEvent.Type.TRANSITION, actor=actor, subject=invoice, from_state=before,
+                        to_state=invoice.state, reason=_("Reminder sent"))
+            for invoice, before in reminded], batch_size=CHUNK)
+        issued = invoices_issue_one_off(actor=actor, kind=InvoiceKind.FEE, reason=_("Reminder fee"),
+                                        invoices=[spec for _reminder, spec in fees])
+        for (reminder, _spec), fee_invoice in zip(fees, issued, strict=True):
+            reminder.fee_invoice = fee_invoice
         Reminder.objects.bulk_update(reminders, ["outcome", "fee", "fee_invoice", "sent_at", "new_due_date",
                                                  "delivery"])
         notices = _record_representative_notices(notify_reps, today)

@@ -523,6 +523,18 @@ class OneOffLine:
     account: str = ""
 
 
+@dataclass(frozen=True)
+class OneOffInvoice:
+    """One invoice of ``invoices_issue_one_off``: its lines, whom it charges and when it is due."""
+    lines: list[OneOffLine]
+    organisation_id: int
+    customer_id: int | None = None
+    contract: RentalContract | None = None
+    period: date | None = None
+    due_date: date | None = None
+    notes: str = ""
+
+
 @transaction.atomic
 def invoice_issue_one_off(*, actor, kind: str, lines: list[OneOffLine], organisation_id: int,
                           customer_id: int | None = None, contract: RentalContract | None = None,
@@ -532,31 +544,51 @@ def invoice_issue_one_off(*, actor, kind: str, lines: list[OneOffLine], organisa
     fee, a final invoice at termination. It gets its own number and OCR reference, is audited, and
     is paid, reminded and credited like any invoice. ``kind`` is an ``InvoiceKind`` other than the run
     kinds; ``due_date`` defaults to the rent rule's due date for ``period`` (this month by default)."""
+    [invoice] = invoices_issue_one_off(actor=actor, kind=kind, reason=reason, invoices=[OneOffInvoice(
+        lines=lines, organisation_id=organisation_id, customer_id=customer_id, contract=contract, period=period,
+        due_date=due_date, notes=notes)])
+    return invoice
+
+
+@transaction.atomic
+def invoices_issue_one_off(*, actor, kind: str, invoices: list[OneOffInvoice], reason: str = "") -> list[Invoice]:
+    """``invoice_issue_one_off`` for many invoices of one kind at once (a reminder batch's fees): one
+    allocation of consecutive numbers, one insert of the invoices, one of their lines and one of their
+    audit events, however many. Returns the invoices in the order given."""
     from .models import RUN_KINDS
 
     if kind in RUN_KINDS:
         raise ValueError("rent and internal invoices are issued by the runs")
-    if not lines:
-        raise ValueError("a one-off invoice needs at least one line")
-    total = sum((Decimal(line.amount) for line in lines), Decimal("0.00"))
-    if total <= 0:
-        raise TransitionRefused(_("An invoice must be for more than zero."))
+    if not invoices:
+        return []
+    totals = []
+    for spec in invoices:
+        if not spec.lines:
+            raise ValueError("a one-off invoice needs at least one line")
+        total = sum((Decimal(line.amount) for line in spec.lines), Decimal("0.00"))
+        if total <= 0:
+            raise TransitionRefused(_("An invoice must be for more than zero."))
+        totals.append(total)
     today = timezone.localdate()
-    period = periods.period_of(period or today)
-    number = allocate_numbers(1)[0]
-    invoice = _build_invoice(number, kind=kind, period=period, contract=contract, customer_id=customer_id,
-                             organisation_id=organisation_id, total=total, notes=[notes] if notes else [],
-                             pro_rata=False, issue_date=today)
-    invoice.document_type = Invoice.DocumentType.INVOICE
-    if due_date is not None:
-        invoice.due_date = due_date
-    [invoice] = _save_invoices([invoice], [[{
+    built = []
+    for number, spec, total in zip(allocate_numbers(len(invoices)), invoices, totals, strict=True):
+        invoice = _build_invoice(number, kind=kind, period=periods.period_of(spec.period or today),
+                                 contract=spec.contract, customer_id=spec.customer_id,
+                                 organisation_id=spec.organisation_id, total=total,
+                                 notes=[spec.notes] if spec.notes else [], pro_rata=False, issue_date=today)
+        invoice.document_type = Invoice.DocumentType.INVOICE
+        if spec.due_date is not None:
+            invoice.due_date = spec.due_date
+        built.append(invoice)
+    created = _save_invoices(built, [[{
         "kind": line.kind, "description": line.description, "amount": str(line.amount),
-        "account": line.account or ledger_account(line.kind)} for line in lines]])
-    audit.record(AuditEvent.Type.CREATE, actor=actor, subject=invoice, to_state=invoice.state,
-                 reason=reason or _("One-off invoice"),
-                 changes={"kind": kind, "total": str(total), "due_date": invoice.due_date.isoformat()})
-    return invoice
+        "account": line.account or ledger_account(line.kind)} for line in spec.lines] for spec in invoices])
+    AuditEvent.objects.bulk_create([
+        audit.build(AuditEvent.Type.CREATE, actor=actor, subject=invoice, to_state=invoice.state,
+                    reason=reason or _("One-off invoice"),
+                    changes={"kind": kind, "total": str(total), "due_date": invoice.due_date.isoformat()})
+        for invoice, total in zip(created, totals, strict=True)], batch_size=CHUNK)
+    return created
 
 
 @transaction.atomic

@@ -1,0 +1,41 @@
+"""The staff queue of final settlements costs the same number of queries for 2 rows as for 12 (the credit
+notes, refund orders and the portal's refunds have their own tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from contracts.models import RentalContract
+from invoicing.models import FinalSettlement
+from tests.contracts.factories import active_contract
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured)
+
+
+def test_the_final_settlement_queue_costs_the_same_for_2_and_12(client, staff, district):
+    def make():
+        contract = active_contract(organisation=district)
+        RentalContract.objects.filter(pk=contract.pk).update(state=RentalContract.State.TERMINATED,
+                                                             end_date=dt.date(2026, 11, 15))
+        FinalSettlement.objects.create(contract=contract, end_date=dt.date(2026, 11, 15),
+                                       due_date=dt.date(2026, 11, 25))
+
+    client.force_login(staff)
+    url = "/admin/invoicing/finalsettlement/"
+    for _ in range(2):
+        make()
+    few = queries(client, url)
+    for _ in range(10):
+        make()
+    assert queries(client, url) == few
