@@ -17,6 +17,9 @@
   (``refund_order_decide``). Rejected or cancelled, the reservation is given back.
 * **An unmatched payment refunded** (``payment_refund``): the payment goes to the payer's credit balance
   of the customer it belongs to and is refunded at once to the account given.
+* **Files for the ERP** (``invoicing.ledger_exports`` builds them): ``daily_ledger_store`` keeps a day's
+  ledger file of what was booked outside the runs (made once per day by the job ``invoicing.daily_ledger``);
+  ``refund_payout_file_create`` makes the supplier-payment file of approved refunds and marks them paid.
 
 Invariant kept here and checked by the tests: an invoice's balance = total − Σ allocations − Σ (credit
 notes − their part to the credit balance), never below zero.
@@ -381,15 +384,13 @@ def refund_payout_file_create(*, actor, orders):
         raise TransitionRefused(_("Only approved refunds can be paid out: %(orders)s.") % {
             "orders": ", ".join(f"R{order.pk}" for order in not_approved) or "–"})
     built = build_refund_payout_file(locked)
-    now = timezone.localtime()
-    today_count = ReportFile.objects.filter(kind=ReportFile.Kind.REFUND_PAYOUT,
-                                            period__startswith=f"{now:%Y-%m-%d}").count()
-    period = f"{now:%Y-%m-%d}-{today_count + 1}"
+    # An order is in one file only, so its first order names the file (and two files never collide).
+    period = f"R{ids[0]}"
     total = sum((order.amount for order in locked), ZERO)
     for order in locked:
         refund_order_mark_paid(actor=actor, order=order)
     stored = _store_report(kind=ReportFile.Kind.REFUND_PAYOUT, period=period,
-                           filename=f"utbetalning-{period}.csv", content=built.content,
+                           filename=f"utbetalning-{timezone.localdate():%Y-%m-%d}-{period}.csv", content=built.content,
                            summary={"rows": built.rows, "orders": ids, "total": str(total)})
     audit.record_export(actor=actor, what=_("Refund payout file %(period)s") % {"period": period},
                         count=built.rows, subject=stored)
