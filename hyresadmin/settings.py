@@ -272,6 +272,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.tasks.quarterly_invoicing_report",
         "schedule": crontab(hour=6, minute=40),
     },
+    "invoicing-daily-ledger": {
+        "task": "invoicing.tasks.daily_ledger_file",
+        "schedule": crontab(hour=6, minute=50),
+    },
     "invoicing-bgmax-drop-folder": {
         "task": "invoicing.tasks.import_bgmax_drop_folder",
         "schedule": crontab(hour=7, minute=10),
@@ -365,6 +369,8 @@ LEDGER_ACCOUNTS = {
     # Placeholder accounts (the city's chart of accounts is not in the sources): set in production.
     "interest": env.str("LEDGER_ACCOUNT_INTEREST", default="8313"),
     "fee": env.str("LEDGER_ACCOUNT_FEE", default="3618"),
+    # Refunds paid out of customers' credit balances (the daily ledger file).
+    "refund": env.str("LEDGER_ACCOUNT_REFUND", default="2429"),
 }
 #: Late-payment interest below this (kronor, per customer and interest invoice) is not proposed.
 INTEREST_INVOICE_MINIMUM = env.str("INTEREST_INVOICE_MINIMUM", default="100")

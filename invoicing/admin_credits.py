@@ -5,10 +5,14 @@ The refund queue is sorted by due date (3 working days) with the overdue marked,
 default (``OpenStatesFilter``), and counted in "Mitt arbete". Its buttons call ``invoicing.credits``:
 create a refund of a person's credit balance, approve it (a second person: refused for the one who
 prepared it), refer it to the district, mark it paid, cancel it (with a reason). Every step is audited
-by the services; the history page shows the trail.
+by the services; the history page shows the trail. The list's action "Skapa utbetalningsfil" makes one
+supplier-payment file of the selected approved orders for the ERP and marks them paid out
+(``credits.refund_payout_file_create``); the file is downloaded from Reports.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -102,11 +106,33 @@ class RefundOrderAdmin(TransitionAdminMixin, AuditHistoryMixin, ReadOnlyAdminMix
                        "organisation", "district_decided_by", "district_decided_at", "district_note",
                        "requested_by", "actor_label", "approved_by", "approved_at", "paid_at", "created_at")
 
+    actions = ["make_payout_file"]
+
     def get_queryset(self, request):
         return selectors.refund_orders_visible_to(request.user)
 
     def _may_act(self, request, obj=None) -> bool:
         return request.user.has_perm("invoicing.change_refundorder")
+
+    def has_pay_out_permission(self, request) -> bool:
+        return self._may_act(request)
+
+    @admin.action(description=_("Create payout file"), permissions=["pay_out"])
+    def make_payout_file(self, request, queryset):
+        """One supplier-payment file for the selected approved refunds, which are marked paid out."""
+        try:
+            stored = credits.refund_payout_file_create(actor=request.user, orders=list(queryset))
+        except TransitionRefused as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        url = reverse("admin:invoicing_reportfile_download", args=[stored.pk])
+        self.message_user(request, format_html(
+            '{} <a href="{}">{}</a>',
+            gettext("The payout file of %(count)s refunds (%(total)s) is made and the refunds are marked "
+                    "paid out.") % {"count": stored.summary["rows"],
+                                                       "total": _money(Decimal(stored.summary["total"]))},
+            url, gettext("Download the payout file")), messages.SUCCESS)
+        return None
 
     def has_add_permission(self, request):
         return request.user.has_perm("invoicing.add_refundorder")

@@ -17,6 +17,9 @@
   (``refund_order_decide``). Rejected or cancelled, the reservation is given back.
 * **An unmatched payment refunded** (``payment_refund``): the payment goes to the payer's credit balance
   of the customer it belongs to and is refunded at once to the account given.
+* **Files for the ERP** (``invoicing.ledger_exports`` builds them): ``daily_ledger_store`` keeps a day's
+  ledger file of what was booked outside the runs (made once per day by the job ``invoicing.daily_ledger``);
+  ``refund_payout_file_create`` makes the supplier-payment file of approved refunds and marks them paid.
 
 Invariant kept here and checked by the tests: an invoice's balance = total − Σ allocations − Σ (credit
 notes − their part to the credit balance), never below zero.
@@ -327,3 +330,68 @@ def payment_refund(*, actor, payment: Payment, person: Person, payee_name: str, 
         return None
     return refund_order_create(actor=actor, person=person, payee_name=payee_name, payee_account=payee_account,
                                reason=reason, amount=left, payment=payment)
+
+
+# --- Files for the ERP: the daily ledger file and the refund payout file (``invoicing.ledger_exports``) ---
+
+
+def _store_report(*, kind: str, period: str, filename: str, content: bytes, summary: dict):
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from .models import ReportFile
+
+    stored = ReportFile(kind=kind, period=period, sha256=hashlib.sha256(content).hexdigest(), summary=summary)
+    stored.file.save(filename, ContentFile(content), save=False)
+    stored.save()
+    return stored
+
+
+@transaction.atomic
+def daily_ledger_store(*, day):
+    """The daily ledger file of ``day`` (what was booked outside the runs), kept as a ``ReportFile`` with
+    its checksum. Made once: a day already stored is returned as it is (the ERP may have read it)."""
+    from .ledger_exports import build_daily_ledger_file
+    from .models import ReportFile
+
+    period = day.isoformat()
+    existing = ReportFile.objects.select_for_update().filter(kind=ReportFile.Kind.DAILY_LEDGER,
+                                                             period=period).first()
+    if existing is not None:
+        return existing
+    built = build_daily_ledger_file(day)
+    return _store_report(kind=ReportFile.Kind.DAILY_LEDGER, period=period,
+                         filename=f"agresso-dag-{period}.csv", content=built.content,
+                         summary={"rows": built.rows})
+
+
+@transaction.atomic
+def refund_payout_file_create(*, actor, orders):
+    """One supplier-payment file for the approved refund ``orders``; each order is marked paid out
+    (``refund_order_mark_paid``, audited) in the same transaction, so no order is in two files. Refused,
+    with nothing written, when an order is not approved."""
+    from .ledger_exports import build_refund_payout_file
+    from .models import ReportFile
+
+    ids = sorted({order.pk for order in orders})
+    if not ids:
+        raise TransitionRefused(_("Select the approved refunds to pay out."))
+    locked = list(RefundOrder.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+                  .select_related("payment").order_by("pk"))
+    not_approved = [order for order in locked if order.state != RefundOrder.State.APPROVED]
+    if not_approved or len(locked) != len(ids):
+        raise TransitionRefused(_("Only approved refunds can be paid out: %(orders)s.") % {
+            "orders": ", ".join(f"R{order.pk}" for order in not_approved) or "–"})
+    built = build_refund_payout_file(locked)
+    # An order is in one file only, so its first order names the file (and two files never collide).
+    period = f"R{ids[0]}"
+    total = sum((order.amount for order in locked), ZERO)
+    for order in locked:
+        refund_order_mark_paid(actor=actor, order=order)
+    stored = _store_report(kind=ReportFile.Kind.REFUND_PAYOUT, period=period,
+                           filename=f"utbetalning-{timezone.localdate():%Y-%m-%d}-{period}.csv", content=built.content,
+                           summary={"rows": built.rows, "orders": ids, "total": str(total)})
+    audit.record_export(actor=actor, what=_("Refund payout file %(period)s") % {"period": period},
+                        count=built.rows, subject=stored)
+    return stored

@@ -362,9 +362,11 @@ class ReportFile(models.Model):
 
     class Kind(models.TextChoices):
         QUARTERLY_INVOICING = "quarterly_invoicing", _("Quarterly proof of invoicing")
+        DAILY_LEDGER = "daily_ledger", _("Daily ledger file (outside the runs)")
+        REFUND_PAYOUT = "refund_payout", _("Refund payout file")
 
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    period = models.CharField(_("period"), max_length=16, help_text=_("E.g. 2026-Q3."))
+    period = models.CharField(_("period"), max_length=16, help_text=_("E.g. 2026-Q3, or the day 2026-11-23."))
     file = models.FileField(_("file"), upload_to=_report_path)
     content_type = models.CharField(_("content type"), max_length=50, default="text/csv")
     sha256 = models.CharField(max_length=64)

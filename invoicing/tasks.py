@@ -261,3 +261,36 @@ def import_bgmax_drop_folder() -> dict | None:
         return None
     done = run_once(job=BGMAX_DROP_JOB, period=today.isoformat(), func=_import_drop_folder, atomic=False)
     return done.result if done else None
+
+
+# --- The daily ledger file (what was booked outside the runs) ---------------------------------------
+
+#: How many days back the daily ledger job looks for a day without its file (a missed day is caught up).
+DAILY_LEDGER_CATCH_UP_DAYS = 7
+
+
+@periodic_job("invoicing.daily_ledger")
+def _daily_ledger(period: str) -> dict:
+    from datetime import date
+
+    from . import credits
+
+    stored = credits.daily_ledger_store(day=date.fromisoformat(period))
+    return {"report": stored.pk, "rows": stored.summary.get("rows", 0), "sha256": stored.sha256}
+
+
+@shared_task(name="invoicing.tasks.daily_ledger_file", acks_late=True)
+def daily_ledger_file() -> dict | None:
+    """Working days: the daily ledger file of each of the last days that has none yet, yesterday the
+    latest (a Monday makes Friday's, Saturday's and Sunday's); each day once (``run_once``)."""
+    from hyresadmin import calendar
+
+    today = timezone.localdate()
+    if not calendar.is_working_day(today):
+        return None
+    done = {}
+    for back in range(DAILY_LEDGER_CATCH_UP_DAYS, 0, -1):
+        period = (today - timedelta(days=back)).isoformat()
+        ran = run_once(job="invoicing.daily_ledger", period=period, func=lambda p=period: _daily_ledger(p))
+        done[period] = "made" if ran else "already made"
+    return done
