@@ -3,7 +3,7 @@
 #   make demo      set up, load demo data and serve on http://127.0.0.1:8000 (SQLite, Celery eager)
 #   make test      ruff, migrations check and the whole pytest suite (browser tests included)
 #   make lint      ruff only
-#   make bench     run benchmarks/*.py (not tests; they print their figures)
+#   make bench     run benchmarks/*.py but the _*.py helpers (not tests; they print their figures)
 #   make schema    regenerate openapi.yaml (in English, so that it does not depend on the translations)
 #   make messages  extract Swedish messages into locale/sv (needs GNU gettext's xgettext)
 
@@ -57,7 +57,7 @@ lint: install
 # Every benchmark runs even if one cannot (e.g. no PostgreSQL); the target fails at the end if any did.
 bench: install
 	@found=0; failed=""; \
-	for f in benchmarks/*.py; do \
+	for f in benchmarks/[!_]*.py; do \
 	    [ -e "$$f" ] || continue; \
 	    found=1; \
 	    echo "== $$f"; \

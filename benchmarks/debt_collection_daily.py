@@ -30,79 +30,29 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit, urlunsplit
 
+from _support import (
+    QueryCounter,
+    analyze,
+    drop_database,
+    migrate,
+    personal_number,
+    recreate_database,
+    server_url,
+    setup_django,
+)
+
+SCRIPT = "benchmarks/debt_collection_daily.py"
 BENCH_DB = os.environ.get("BENCH_DB_NAME", "hyresadmin_bench_debt")
 TARGET_SECONDS = 30
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql", "psql")
 NUMBER_START = 700_000_000
 
 
-def refuse(message: str) -> None:
-    print(f"benchmarks/debt_collection_daily.py: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def server_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    scheme = urlsplit(url).scheme
-    if scheme not in POSTGRES_SCHEMES:
-        refuse("needs PostgreSQL. Set DATABASE_URL to a PostgreSQL server, e.g.\n"
-               "    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hyresadmin make bench\n"
-               f"(its database is not used: the benchmark creates and drops its own, {BENCH_DB}). "
-               f"Got {'nothing' if not url else scheme + '://…'}.")
-    return url
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin_connection(url: str):
-    """An autocommit connection to the server's maintenance database, to create and drop ours."""
-    import psycopg
-
-    parts = urlsplit(url)
-    kwargs = {"host": parts.hostname or None, "port": parts.port or 5432, "user": parts.username or None,
-              "password": parts.password or None, "autocommit": True}
-    error = None
-    for dbname in ("postgres", parts.path.lstrip("/")):
-        if not dbname or dbname == BENCH_DB:
-            continue
-        try:
-            return psycopg.connect(dbname=dbname, **kwargs)
-        except psycopg.OperationalError as exc:
-            error = exc
-    refuse(f"cannot connect to the PostgreSQL server: {error}")
-
-
-def drop_database(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
-def recreate_database(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
 # --- Measuring ---------------------------------------------------------------------------------------
-
-
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def timed(step: str, size: int, func, *, unit: str = "invoices"):
@@ -122,23 +72,7 @@ def timed(step: str, size: int, func, *, unit: str = "invoices"):
     return result
 
 
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would have after a real load
-
-
 # --- Data --------------------------------------------------------------------------------------------
-
-
-def personal_number(birth: date, serial: int) -> str:
-    nine = f"{birth:%y%m%d}{serial:03d}"
-    total = 0
-    for i, ch in enumerate(nine):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return f"{birth:%Y}"[:2] + nine + str((10 - total % 10) % 10)
 
 
 def make_data(n: int, *, day: date, big_share: float):
@@ -381,34 +315,25 @@ def run(n: int, send_size: int, plan_count: int, big_share: float) -> None:
 
 
 def main() -> None:
-    url = server_url()
+    url = server_url(SCRIPT, BENCH_DB)
     n = int(os.environ.get("BENCH_CUSTOMERS", "50000"))
     send_size = int(os.environ.get("BENCH_SEND", "5000"))
     plan_count = int(os.environ.get("BENCH_PLANS", "2000"))
     big_share = float(os.environ.get("BENCH_BIG_SHARE", "0.1"))
 
     media = tempfile.mkdtemp(prefix="bench-debt-")
-    recreate_database(url)
+    recreate_database(url, script=SCRIPT, database=BENCH_DB)
     try:
-        os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
-        os.environ["MEDIA_ROOT"] = media
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hyresadmin.settings")
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        import django
-
-        django.setup()
+        setup_django(url, database=BENCH_DB, media_root=media)
         from django.conf import settings
-        from django.core.management import call_command
         from django.db import connections
 
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-        start = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        print(f"migrate                database={BENCH_DB}  {time.perf_counter() - start:.1f} s", flush=True)
+        migrate(database=BENCH_DB, width=22)
         run(n, send_size, plan_count, big_share)
         connections.close_all()
     finally:
-        drop_database(url)
+        drop_database(url, script=SCRIPT, database=BENCH_DB)
         shutil.rmtree(media, ignore_errors=True)
 
 

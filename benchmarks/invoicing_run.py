@@ -21,110 +21,28 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit, urlunsplit
 
+from _support import (
+    analyze,
+    drop_database,
+    measure,
+    migrate,
+    personal_number,
+    recreate_database,
+    server_url,
+    setup_django,
+)
+
+SCRIPT = "benchmarks/invoicing_run.py"
 BENCH_DB = "hyresadmin_bench"
 PERIOD = date(2026, 12, 1)
 TARGET_SECONDS = 60
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql", "psql")
-
-
-def refuse(message: str) -> None:
-    print(f"benchmarks/invoicing_run.py: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def server_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    scheme = urlsplit(url).scheme
-    if scheme not in POSTGRES_SCHEMES:
-        refuse("needs PostgreSQL. Set DATABASE_URL to a PostgreSQL server, e.g.\n"
-               "    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hyresadmin make bench\n"
-               f"(its database is not used: the benchmark creates and drops its own, {BENCH_DB}). "
-               f"Got {'nothing' if not url else scheme + '://…'}.")
-    return url
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin_connection(url: str):
-    """An autocommit connection to the server's maintenance database, to create and drop ours."""
-    import psycopg
-
-    parts = urlsplit(url)
-    kwargs = {"host": parts.hostname or None, "port": parts.port or 5432, "user": parts.username or None,
-              "password": parts.password or None, "autocommit": True}
-    given = parts.path.lstrip("/")
-    for dbname in ("postgres", given):
-        if not dbname or dbname == BENCH_DB:
-            continue
-        try:
-            return psycopg.connect(dbname=dbname, **kwargs)
-        except psycopg.OperationalError as exc:
-            error = exc
-    refuse(f"cannot connect to the PostgreSQL server: {error}")
-
-
-def recreate_database(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def drop_database(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
-# --- Counting queries --------------------------------------------------------------------------------
-
-
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def measure(func, *, repeat: int, reset=None):
-    """Run ``func`` ``repeat`` times (``reset`` between runs, untimed). Returns the wall-clock times,
-    this process's CPU times (the Python side; the database server's work is not in it) and the
-    number of queries of each run."""
-    from django.db import connection
-
-    times, cpu, counts = [], [], []
-    for i in range(repeat):
-        if i and reset:
-            reset()
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            func()
-            times.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - start_cpu)
-        counts.append(counter.count)
-    return times, cpu, counts
 
 
 # --- Data --------------------------------------------------------------------------------------------
-
-
-def personal_number(birth: date, serial: int) -> str:
-    nine = f"{birth:%y%m%d}{serial:03d}"
-    total = 0
-    for i, ch in enumerate(nine):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return f"{birth:%Y}"[:2] + nine + str((10 - total % 10) % 10)
 
 
 def truncate_all() -> None:
@@ -144,7 +62,7 @@ def make_data(n: int):
     """``n`` active customer contracts (external and city-internal) with their rent lines, by bulk
     insert. Returns the service-staff user who approves the run."""
     from django.contrib.auth.models import Group
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from contracts.models import CollectionCode, HousingForm, Landlord, RentalContract, RentalObject, RentLine
     from hyresadmin import permissions
@@ -197,8 +115,7 @@ def make_data(n: int):
                 lines.append(RentLine(contract=contract, kind="deduction", amount=Decimal("300.00"),
                                       rent_year=2026, description="Dubbelt boende"))
         RentLine.objects.bulk_create(lines, batch_size=batch)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would have after a real load
+    analyze()
     return staff, len(lines)
 
 
@@ -263,26 +180,18 @@ def report(step: str, n: int, times: list[float], cpu: list[float], queries: lis
 
 
 def main() -> None:
-    url = server_url()
+    url = server_url(SCRIPT, BENCH_DB)
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "20000,2000").split(",") if s.strip()]
     repeat = int(os.environ.get("BENCH_REPEAT", "3"))
 
-    recreate_database(url)
+    recreate_database(url, script=SCRIPT, database=BENCH_DB)
     try:
-        os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hyresadmin.settings")
-        os.environ.setdefault("LOG_LEVEL", "WARNING")  # the services log one line per run
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        setup_django(url, database=BENCH_DB)
         from django.db import connections
 
         from invoicing.services import CHUNK
 
-        start = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        print(f"migrate       database={BENCH_DB}  {time.perf_counter() - start:.1f} s", flush=True)
+        migrate(database=BENCH_DB, width=13)
 
         results = {n: bench_size(n, repeat) for n in sizes}
         if len(sizes) >= 2:
@@ -297,7 +206,7 @@ def main() -> None:
                       f"({q_big / big * 1000:.1f} per 1 000 contracts at {big})", flush=True)
         connections.close_all()
     finally:
-        drop_database(url)
+        drop_database(url, script=SCRIPT, database=BENCH_DB)
 
 
 if __name__ == "__main__":

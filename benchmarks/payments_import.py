@@ -33,70 +33,19 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlsplit, urlunsplit
 
+from _support import drop_database, measure, migrate, recreate_database, server_url, setup_django
+
+SCRIPT = "benchmarks/payments_import.py"
 BENCH_DB = os.environ.get("BENCH_DATABASE", "hyresadmin_bench_payments")
 TARGET_SECONDS = 30
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql", "psql")
 BANKGIRO = "0050501055"
 PER_DEPOSIT = 5000
 NOV, DEC = date(2026, 11, 1), date(2026, 12, 1)
-
-
-def refuse(message: str) -> None:
-    print(f"benchmarks/payments_import.py: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def server_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    scheme = urlsplit(url).scheme
-    if scheme not in POSTGRES_SCHEMES:
-        refuse("needs PostgreSQL. Set DATABASE_URL to a PostgreSQL server, e.g.\n"
-               "    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hyresadmin make bench\n"
-               f"(its database is not used: the benchmark creates and drops its own, {BENCH_DB}). "
-               f"Got {'nothing' if not url else scheme + '://…'}.")
-    return url
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin_connection(url: str):
-    """An autocommit connection to the server's maintenance database, to create and drop ours."""
-    import psycopg
-
-    parts = urlsplit(url)
-    kwargs = {"host": parts.hostname or None, "port": parts.port or 5432, "user": parts.username or None,
-              "password": parts.password or None, "autocommit": True}
-    given = parts.path.lstrip("/")
-    error = None
-    for dbname in ("postgres", given):
-        if not dbname or dbname == BENCH_DB:
-            continue
-        try:
-            return psycopg.connect(dbname=dbname, **kwargs)
-        except psycopg.OperationalError as exc:
-            error = exc
-    refuse(f"cannot connect to the PostgreSQL server: {error}")
-
-
-def recreate_database(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def drop_database(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 class SqlTimer:
@@ -132,34 +81,6 @@ def profile(func) -> None:
         profiler.runcall(func)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     timer.print()
-
-
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def measure(func, *, repeat: int, reset=None):
-    """Run ``func`` ``repeat`` times (``reset`` between runs, untimed): wall-clock times, this
-    process's CPU times and the number of queries of each run."""
-    from django.db import connection
-
-    times, cpu, counts = [], [], []
-    for i in range(repeat):
-        if i and reset:
-            reset()
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            func()
-            times.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - start_cpu)
-        counts.append(counter.count)
-    return times, cpu, counts
 
 
 def report(step: str, n: int, times, cpu, queries) -> None:
@@ -342,31 +263,22 @@ def check(n: int, expected_total: Decimal) -> str:
 
 
 def main() -> None:
-    url = server_url()
+    url = server_url(SCRIPT, BENCH_DB)
     n = int(os.environ.get("BENCH_PAYMENTS", "100000"))
     repeat = int(os.environ.get("BENCH_REPEAT", "2"))
 
-    recreate_database(url)
+    recreate_database(url, script=SCRIPT, database=BENCH_DB)
     media = tempfile.TemporaryDirectory(prefix="bench-payments-")
     try:
-        os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
-        os.environ["MEDIA_ROOT"] = media.name
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hyresadmin.settings")
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        setup_django(url, database=BENCH_DB, media_root=media.name)
+        from django.conf import settings
         from django.db import connections
 
         from invoicing import bgmax, payments
 
-        settings_ = django.conf.settings
-        settings_.BANKGIRO_NUMBER = BANKGIRO
+        settings.BANKGIRO_NUMBER = BANKGIRO
 
-        start = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        print(f"migrate  database={BENCH_DB}  {time.perf_counter() - start:.1f} s", flush=True)
+        migrate(database=BENCH_DB, width=8)
 
         start = time.perf_counter()
         staff, refs, totals = seed_invoices(n)
@@ -407,7 +319,7 @@ def main() -> None:
         print("check    " + check(n, expected), flush=True)
         connections.close_all()
     finally:
-        drop_database(url)
+        drop_database(url, script=SCRIPT, database=BENCH_DB)
         media.cleanup()
 
 

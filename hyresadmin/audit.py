@@ -83,20 +83,10 @@ def record(
     request_id: str | None = None,
 ) -> AuditEvent:
     """Write one audit event. ``actor`` is a user, a job name (str) or None (the system)."""
-    fields = _actor_fields(actor)
-    if subject is not None:
-        fields["content_type"] = ContentType.objects.get_for_model(type(subject))
-        fields["object_id"] = str(subject.pk)
-        fields["object_repr"] = str(subject)[:200]
-    return AuditEvent.objects.create(
-        event_type=event_type,
-        from_state=from_state or "",
-        to_state=to_state or "",
-        reason=reason or "",
-        changes={k: _jsonable(v) for k, v in (changes or {}).items()},
-        request_id=request_id or current_request_id(),
-        **fields,
-    )
+    event = build(event_type, actor=actor, subject=subject, from_state=from_state, to_state=to_state,
+                  reason=reason, changes=changes, request_id=request_id)
+    event.save(force_insert=True)
+    return event
 
 
 def record_transition(*, actor, subject, from_state, to_state, reason="", changes=None):

@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from contracts import reduction, termination
 from contracts.models import NoticeGiver, TerminationNotice
 from tests.contracts.factories import active_contract
 from tests.invoicing.factories import contract_with_rent
+from tests.querycount import assert_constant
 
 pytestmark = pytest.mark.django_db
 
@@ -27,22 +26,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def _now():
     with time_machine.travel(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Europe/Stockholm")), tick=False):
         yield
-
-
-def queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(captured)
-
-
-def assert_constant(client, url: str, make) -> None:
-    for _ in range(2):
-        make()
-    few = queries(client, url)
-    for _ in range(10):
-        make()
-    assert queries(client, url) == few
 
 
 def test_the_termination_queue_costs_the_same_for_2_and_12(client, staff, officer, district):

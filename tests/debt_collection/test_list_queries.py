@@ -9,8 +9,6 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,27 +20,12 @@ from debt_collection.report_models import UnpaidReport
 from hyresadmin.models import Person
 from tests.contracts.factories import CollectionCodeFactory
 from tests.factories import OrganisationFactory, PersonFactory
+from tests.querycount import assert_constant
 
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2026, 11, 20)
 MONTHS = (dt.date(2020 + i // 12, 1 + i % 12, 1) for i in itertools.count())
-
-
-def queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(captured)
-
-
-def assert_constant(client, url: str, make) -> None:
-    for _ in range(2):
-        make()
-    few = queries(client, url)
-    for _ in range(10):
-        make()
-    assert queries(client, url) == few
 
 
 def _request_fields(organisation, customer=None, **extra):

@@ -6,21 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from contracts.models import RentalContract
 from invoicing.models import FinalSettlement
 from tests.contracts.factories import active_contract
+from tests.querycount import assert_constant
 
 pytestmark = pytest.mark.django_db
-
-
-def queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(captured)
 
 
 def test_the_final_settlement_queue_costs_the_same_for_2_and_12(client, staff, district):
@@ -32,10 +24,4 @@ def test_the_final_settlement_queue_costs_the_same_for_2_and_12(client, staff, d
                                        due_date=dt.date(2026, 11, 25))
 
     client.force_login(staff)
-    url = "/admin/invoicing/finalsettlement/"
-    for _ in range(2):
-        make()
-    few = queries(client, url)
-    for _ in range(10):
-        make()
-    assert queries(client, url) == few
+    assert_constant(client, "/admin/invoicing/finalsettlement/", make)
