@@ -12,20 +12,28 @@ from collections import defaultdict
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from hyresadmin import audit, permissions
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter, ReadOnlyInlineMixin
+from hyresadmin import audit
+from hyresadmin.admin import (
+    OVERDUE,
+    AssigneeFilter,
+    AuditHistoryMixin,
+    OpenStatesFilter,
+    OverdueFilter,
+    ReadOnlyInlineMixin,
+    TransitionAdminMixin,
+    _date,
+)
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.imports import ImportRefused
-from hyresadmin.models import User
 from hyresadmin.transitions import TransitionRefused
 
 from . import checks, related, selectors, services
@@ -48,105 +56,7 @@ from .models import (
     RentLine,
     Submission,
 )
-from .services import ChecksFailed, RentLineData
-
-OVERDUE = pgettext_lazy("due date marker", "Overdue")
-
-
-def _date(value) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else "–"
-
-
-def _add_errors(form, exc: ValidationError, field: str | None) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(field, exc)
-
-
-class TransitionAdminMixin:
-    """Buttons and intermediate pages that call a service and report its refusal."""
-
-    action_form_template = "admin/form_page.html"
-
-    def _change_url(self, obj) -> str:
-        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
-
-    def _url_name(self, suffix: str) -> str:
-        return f"{self.opts.app_label}_{self.opts.model_name}_{suffix}"
-
-    def _url(self, suffix: str, *args) -> str:
-        return reverse(f"admin:{self._url_name(suffix)}", args=args)
-
-    def _may_act(self, request, obj) -> bool:
-        return self.has_change_permission(request, obj)
-
-    def _get_for_action(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
-        if not self._may_act(request, obj):
-            raise PermissionDenied
-        return obj
-
-    def _report_refusal(self, request, exc: TransitionRefused, prefix: str = "") -> None:
-        self.message_user(request, prefix + exc.message, messages.ERROR)
-        for check in exc.failed_checks if isinstance(exc, ChecksFailed) else ():
-            text = f"{check.label}: {check.detail}" if check.detail else check.label
-            self.message_user(request, prefix + text, messages.ERROR)
-
-    def _post_transition(self, request, object_id, run):
-        """POST only: ``run(obj)`` calls the service and returns the success message."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        obj = self._get_for_action(request, object_id)
-        try:
-            message = run(obj)
-        except TransitionRefused as exc:
-            self._report_refusal(request, exc)
-        except ValidationError as exc:
-            for text in exc.messages:
-                self.message_user(request, text, messages.ERROR)
-        else:
-            self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(obj))
-
-    def _form_transition(self, request, object_id, *, form_class, title, submit_label, handle,
-                         error_field=None, form_kwargs=None, intro=""):
-        """An intermediate page: a form that must validate before ``handle(obj, data)`` runs."""
-        obj = self._get_for_action(request, object_id)
-        form_kwargs = form_kwargs or {}
-        if request.method == "POST":
-            form = form_class(request.POST, request.FILES, **form_kwargs)
-            if form.is_valid():
-                try:
-                    message = handle(obj, form.cleaned_data)
-                except TransitionRefused as exc:
-                    self._report_refusal(request, exc)
-                    return HttpResponseRedirect(self._change_url(obj))
-                except ValidationError as exc:
-                    _add_errors(form, exc, error_field)
-                else:
-                    self.message_user(request, message, messages.SUCCESS)
-                    return HttpResponseRedirect(self._change_url(obj))
-        else:
-            form = form_class(**form_kwargs)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": str(obj),
-            "intro": intro,
-            "object": obj,
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "form": form,
-            "submit_label": submit_label,
-            "change_url": self._change_url(obj),
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, self.action_form_template, context)
-
+from .services import RentLineData
 
 # --- The submission queue ------------------------------------------------------------------------------
 
@@ -154,34 +64,6 @@ class TransitionAdminMixin:
 class SubmissionStateFilter(OpenStatesFilter):
     states = Submission.State
     open_states = Submission.OPEN_STATES
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    title = _("assignee")
-    parameter_name = "assignee"
-    MINE = "mine"
-    NONE = "none"
-
-    def lookups(self, request, model_admin):
-        staff = (User.objects.filter(groups__name__in=[permissions.SERVICE_STAFF, permissions.SERVICE_ADMIN],
-                                     is_active=True)
-                 .distinct().order_by("first_name", "last_name", "username"))
-        return [(self.MINE, _("Assigned to me")), (self.NONE, _("Unassigned")),
-                *((str(u.pk), u.get_full_name() or u.get_username()) for u in staff)]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value is None:
-            return queryset
-        if value == self.MINE:
-            return queryset.filter(assignee=request.user)
-        if value == self.NONE:
-            return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        return queryset.none()
-
-
 
 
 def _deleted_forms(formset) -> set[int]:

@@ -20,11 +20,20 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter, ReadOnlyInlineMixin
+from hyresadmin.admin import (
+    OVERDUE,
+    AssigneeFilter,
+    AuditHistoryMixin,
+    OpenStatesFilter,
+    OverdueFilter,
+    ReadOnlyInlineMixin,
+    TransitionAdminMixin,
+    _add_errors,
+    _date,
+)
 
 from . import related, selectors
 from . import termination as services
-from .admin import OVERDUE, AssigneeFilter, TransitionAdminMixin, _add_errors, _date
 from .forms_admin import ReasonForm
 from .models import RentalContract
 from .termination_forms import EndDateForm, WrittenNoticeForm

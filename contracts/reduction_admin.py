@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from hyresadmin import audit, permissions
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter
+from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter, TransitionAdminMixin
 
 from . import reduction
-from .admin import TransitionAdminMixin, _due_display
+from .admin import _due_display
 from .forms_admin import ReasonForm
 from .reduction_models import RentReduction
 

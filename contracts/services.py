@@ -23,7 +23,7 @@ from hyresadmin import services as kernel_services
 from hyresadmin.calendar import service_level_due
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.models import AuditEvent, Organisation, Person
-from hyresadmin.transitions import TransitionRefused, apply_transition
+from hyresadmin.transitions import ChecksFailed, TransitionRefused, apply_transition  # noqa: F401 (ChecksFailed: re-exported)
 from hyresadmin.uploads import validate_upload
 
 from . import checks as contract_checks
@@ -61,10 +61,6 @@ class RentLineData:
     kind: str
     amount: Decimal
     description: str = ""
-
-
-class ChecksFailed(TransitionRefused):
-    """A step refused because checks failed; ``failed_checks`` lists every one."""
 
 
 # --- Customers ---------------------------------------------------------------------------------------

@@ -23,11 +23,16 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from contracts.admin import OVERDUE, TransitionAdminMixin
 from contracts.forms_admin import ReasonForm
 from contracts.models import CollectionCode
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, ReadOnlyInlineMixin
+from hyresadmin.admin import (
+    OVERDUE,
+    AuditHistoryMixin,
+    OpenStatesFilter,
+    ReadOnlyInlineMixin,
+    TransitionAdminMixin,
+)
 from hyresadmin.transitions import TransitionRefused
 from invoicing.models import Invoice
 

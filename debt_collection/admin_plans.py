@@ -20,10 +20,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from contracts.admin import OVERDUE, TransitionAdminMixin, _add_errors, _date
 from contracts.forms_admin import ReasonForm
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter, ReadOnlyInlineMixin
+from hyresadmin.admin import (
+    OVERDUE,
+    AuditHistoryMixin,
+    OpenStatesFilter,
+    OverdueFilter,
+    ReadOnlyInlineMixin,
+    TransitionAdminMixin,
+    _add_errors,
+    _date,
+)
 
 from . import plan_checks, plans
 from .plan_forms import Sf1015AdminForm

@@ -27,10 +27,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from contracts.admin import OVERDUE, TransitionAdminMixin
 from contracts.forms_admin import ReasonForm
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, ReadOnlyInlineMixin
+from hyresadmin.admin import OVERDUE, AuditHistoryMixin, ReadOnlyInlineMixin, TransitionAdminMixin
 from hyresadmin.transitions import TransitionRefused
 from invoicing.admin import InvoiceAdmin
 

@@ -23,6 +23,11 @@ class TransitionRefused(Exception):
         self.failed_checks = failed_checks or []
 
 
+class ChecksFailed(TransitionRefused):
+    """A step refused because checks failed; ``failed_checks`` lists every one (objects with ``label``
+    and ``detail``)."""
+
+
 def apply_transition(instance, name: str, *, actor=None, reason: str = "", state_field: str = "state",
                      check_permission: bool = True, **kwargs):
     """Run transition ``name`` on a fresh, locked copy of ``instance`` and return that copy."""

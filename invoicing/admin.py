@@ -31,11 +31,10 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from contracts.admin import OVERDUE, TransitionAdminMixin
 from contracts.forms_admin import ReasonForm
 from contracts.selectors import contracts_visible_to
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, ReadOnlyInlineMixin
+from hyresadmin.admin import OVERDUE, AuditHistoryMixin, ReadOnlyInlineMixin, TransitionAdminMixin
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.transitions import TransitionRefused
 

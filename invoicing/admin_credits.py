@@ -25,8 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from contracts.admin import OVERDUE, TransitionAdminMixin
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter
+from hyresadmin.admin import OVERDUE, AuditHistoryMixin, OpenStatesFilter, TransitionAdminMixin
 from hyresadmin.models import Person
 from hyresadmin.transitions import TransitionRefused
 

@@ -17,9 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts import related as contract_related
-from contracts.admin import OVERDUE, TransitionAdminMixin
 from contracts.related import Link
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter
+from hyresadmin.admin import OVERDUE, AuditHistoryMixin, OpenStatesFilter, OverdueFilter, TransitionAdminMixin
 
 from . import selectors, settlement
 from .models import FinalSettlement

@@ -20,9 +20,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from contracts.admin import OVERDUE, AssigneeFilter, TransitionAdminMixin
 from hyresadmin import audit
-from hyresadmin.admin import AuditHistoryMixin, OpenStatesFilter, OverdueFilter
+from hyresadmin.admin import (
+    OVERDUE,
+    AssigneeFilter,
+    AuditHistoryMixin,
+    OpenStatesFilter,
+    OverdueFilter,
+    TransitionAdminMixin,
+)
 from hyresadmin.identity import parse_personal_number
 from hyresadmin.transitions import TransitionRefused
 from invoicing import selectors as invoicing_selectors
