@@ -24,7 +24,7 @@ collection code's policy ``charges_interest``, the interest since the last inter
 date) up to a day; a customer's proposals below ``settings.INTEREST_INVOICE_MINIMUM`` (kronor, 100 by
 default) are left out (they are proposed later, when more has run). Staff review the proposal batch in
 the admin, take out what should not be charged, and issue it (``interest_batch_issue``): one interest
-invoice per customer and organisation (``invoice_issue_one_off(kind=InvoiceKind.INTEREST)``), each line
+invoice per customer and organisation (``invoices_issue_one_off(kind=InvoiceKind.INTEREST)``, in bulk), each line
 the interest of one late invoice over its period. What was invoiced up to which day is kept on the
 proposal (``charged``), so the same period of the same invoice is never charged twice. Interest is not
 charged on interest or fee invoices (räntelagen 5 §: no interest on interest), nor on claims at the
@@ -360,38 +360,61 @@ def _line_text(proposal: InterestProposal) -> str:
         "end": (proposal.until - timedelta(days=1)).isoformat(), "days": proposal.days}
 
 
+#: Customers issued per chunk: a fixed number of queries each (the clash check, the invoices with their
+#: lines and audit events, the proposals marked as charged).
+ISSUE_CHUNK = 500
+
+
+def _charged_meanwhile(proposals: list[InterestProposal]) -> bool:
+    """Whether part of a period of these proposals was charged meanwhile (one query)."""
+    starts = defaultdict(list)
+    for proposal in proposals:
+        starts[proposal.invoice_id].append(proposal.from_date)
+    charged = InterestProposal.objects.filter(invoice_id__in=list(starts), charged=True).values_list(
+        "invoice_id", "until")
+    return any(until > start for invoice_id, until in charged for start in starts[invoice_id])
+
+
 @transaction.atomic
 def interest_batch_issue(*, actor, batch: InterestBatch) -> InterestBatch:
     """Issue the reviewed proposal: one interest invoice per customer and organisation (of at least the
-    minimum), each proposal marked as charged up to its day. Refused if a period was charged meanwhile."""
-    from invoicing.services import OneOffLine, invoice_issue_one_off
+    minimum), each proposal marked as charged up to its day. Refused if a period was charged meanwhile.
+    Bulk work: a fixed number of queries per chunk of ``ISSUE_CHUNK`` customers
+    (``invoicing.services.invoices_issue_one_off``)."""
+    from invoicing.services import OneOffInvoice, OneOffLine, invoices_issue_one_off
 
     batch = _locked_proposed(batch)
     groups: dict[tuple[int, int], list[InterestProposal]] = defaultdict(list)
-    for proposal in (batch.proposals.filter(included=True).select_related("invoice")
+    for proposal in (batch.proposals.filter(included=True).select_related("invoice__contract")
                      .order_by("customer_id", "organisation_id", "invoice__number")):
         groups[(proposal.customer_id, proposal.organisation_id)].append(proposal)
-    issued, below = [], 0
-    for (customer_id, organisation_id), proposals in groups.items():
-        if sum(p.amount for p in proposals) < batch.minimum:
-            below += 1
-            continue
-        clash = InterestProposal.objects.filter(
-            Q(*[Q(invoice_id=p.invoice_id, until__gt=p.from_date) for p in proposals], _connector=Q.OR),
-            charged=True).exists()
-        if clash:
+    billed = [(key, proposals) for key, proposals in groups.items()
+              if sum(p.amount for p in proposals) >= batch.minimum]
+    below = len(groups) - len(billed)
+    reason = _("Interest-invoice proposal %(id)s") % {"id": batch.pk}
+    issued = []
+    for start in range(0, len(billed), ISSUE_CHUNK):
+        chunk = billed[start:start + ISSUE_CHUNK]
+        if _charged_meanwhile([p for _key, proposals in chunk for p in proposals]):
             raise TransitionRefused(_("Interest for part of this period was invoiced meanwhile: discard the "
                                       "proposal and make a new one."))
-        contracts = {p.invoice.contract_id for p in proposals}
-        invoice = invoice_issue_one_off(
-            actor=actor, kind=InvoiceKind.INTEREST, organisation_id=organisation_id, customer_id=customer_id,
-            contract=proposals[0].invoice.contract if len(contracts) == 1 else None,
-            lines=[OneOffLine(kind=InvoiceLine.Kind.INTEREST, description=_line_text(p)[:200],
-                              amount=p.amount) for p in proposals],
-            reason=_("Interest-invoice proposal %(id)s") % {"id": batch.pk})
-        ids = [p.pk for p in proposals]
-        InterestProposal.objects.filter(pk__in=ids).update(charged=True, interest_invoice=invoice)
-        issued.append(invoice.pk)
+        specs = []
+        for (customer_id, organisation_id), proposals in chunk:
+            contracts = {p.invoice.contract_id for p in proposals}
+            specs.append(OneOffInvoice(
+                organisation_id=organisation_id, customer_id=customer_id,
+                contract=proposals[0].invoice.contract if len(contracts) == 1 else None,
+                lines=[OneOffLine(kind=InvoiceLine.Kind.INTEREST, description=_line_text(p)[:200],
+                                  amount=p.amount) for p in proposals]))
+        invoices = invoices_issue_one_off(actor=actor, kind=InvoiceKind.INTEREST, invoices=specs, reason=reason)
+        charged = []
+        for (_key, proposals), invoice in zip(chunk, invoices, strict=True):
+            for proposal in proposals:
+                proposal.charged = True
+                proposal.interest_invoice = invoice
+                charged.append(proposal)
+        InterestProposal.objects.bulk_update(charged, ["charged", "interest_invoice"], batch_size=ISSUE_CHUNK * 10)
+        issued.extend(invoice.pk for invoice in invoices)
     summary = {**_summary(batch), "invoices": len(issued), "below_minimum": below}
     batch = apply_transition(batch, "issue", actor=actor, reason=_("Interest invoices issued"),
                              issued_by=_user(actor))

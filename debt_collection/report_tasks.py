@@ -2,7 +2,9 @@
 
 Beat fires it every day; it acts on the report day only (the first working day on or after the 10th)
 and once per month (``run_once``: a ``JobRun("debt_collection.unpaid_report", "YYYY-MM")``). Staff make
-a month's reports again from the admin (the reports' action, or the job run's "run again").
+a month's reports again from the admin (the reports' action, or the job run's "run again"). Every day
+it first sends, after commit, the notice of any report of this month whose officers were not told
+(the e-mail failed: ``notified_at`` is empty; ``unpaid_report.report_notices_resend``).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ def _make_reports(period: str) -> dict:
 @shared_task(name="debt_collection.tasks.daily_unpaid_report", acks_late=True)
 def daily_unpaid_report() -> dict | None:
     """Daily; acts on the report day: each district's unpaid-rent report for this month, stored and
-    announced to its officers."""
+    announced to its officers. Every day: a notice that failed is sent again."""
     today = timezone.localdate()
+    unpaid_report.report_notices_resend(month=today.replace(day=1))
     if not unpaid_report.is_report_day(today):
         return None
     period = f"{today:%Y-%m}"

@@ -4,8 +4,10 @@ here), interest and collection's in ``tasks_collection`` (imported by the app's 
 
 - ``daily_overdue_and_reminders`` (beat, daily at 07:40, after the BgMax import): on a working day,
   once, mark overdue invoices and propose the day's reminders (``reminders.reminders_daily``).
-- ``deliver_reminders(batch_id)``: after a batch was sent, render and store the PDFs and e-mail those
-  to be e-mailed (``reminders.reminders_deliver``; what is done is not done again).
+- ``deliver_reminders(batch_id)``: after a batch was sent, share the delivery out: one
+  ``deliver_reminders_chunk(batch_id, ids)`` per chunk of ``REMINDER_DELIVERY_CHUNK`` reminders, each
+  rendering and storing the PDFs and e-mailing those to be e-mailed
+  (``reminders.reminders_deliver_chunk``; what is done is not done again, so a chunk may run twice).
 """
 
 from __future__ import annotations
@@ -26,4 +28,12 @@ def daily_overdue_and_reminders() -> dict | None:
 
 @shared_task(name="debt_collection.tasks.deliver_reminders", acks_late=True)
 def deliver_reminders(batch_id: int) -> dict:
-    return reminders.reminders_deliver(batch_id=batch_id)
+    chunks = reminders.reminder_delivery_chunks(batch_id=batch_id)
+    for ids in chunks:
+        deliver_reminders_chunk.delay(batch_id, ids)
+    return {"chunks": len(chunks), "reminders": sum(len(ids) for ids in chunks)}
+
+
+@shared_task(name="debt_collection.tasks.deliver_reminders_chunk", acks_late=True)
+def deliver_reminders_chunk(batch_id: int, ids: list[int]) -> dict:
+    return reminders.reminders_deliver_chunk(batch_id=batch_id, ids=ids)

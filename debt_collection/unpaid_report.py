@@ -21,7 +21,8 @@ their customer, contract, object and organisation; the representatives of those 
 ``unpaid_reports_make`` (the job and the admin call it) renders the PDF and the XLSX of each
 organisation (``report_documents``), stores them in ``UnpaidReport`` (one per organisation and month;
 made again, it replaces the month's report), records it in the audit trail and, after commit, tells
-the district's officers by e-mail that the report is there (a link, nothing personal).
+the district's officers by e-mail that the report is there (a link, nothing personal). When that
+e-mail fails, ``notified_at`` stays empty and the next day's job sends it (``report_notices_resend``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -64,6 +66,7 @@ __all__ = [
     "is_report_day",
     "mask_personal_number",
     "notify_report_ready",
+    "report_notices_resend",
     "parse_month",
     "report_data",
     "report_day",
@@ -419,19 +422,41 @@ def _officer_addresses(organisation_id: int) -> list[str]:
 
 def notify_report_ready(report_id: int) -> int:
     """Tell the organisation's officers (or, when none has an e-mail address, its shared mailbox) that
-    the report is in the portal: the month and a link, nothing personal. Returns the recipients' count."""
-    report = UnpaidReport.objects.select_related("organisation").get(pk=report_id)
-    recipients = _officer_addresses(report.organisation_id)
-    if not recipients and report.organisation.shared_mailbox_email:
-        recipients = [report.organisation.shared_mailbox_email]
-    if not recipients:
-        return 0
-    url = settings.SITE_URL.rstrip("/") + reverse("debt_collection_reports:report_detail", args=[report.pk])
-    with override("sv"):
-        body = render_to_string("debt_collection/report/email_ready.txt", {
-            "report": report, "month": report.month_label, "url": url,
-        })
-        subject = _("The unpaid-rent report for %(month)s is ready") % {"month": report.month_label}
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    UnpaidReport.objects.filter(pk=report.pk).update(notified_at=timezone.now())
+    the report is in the portal: the month and a link, nothing personal. Returns the recipients' count.
+    Idempotent: a report whose officers were told (``notified_at``) is not announced again (a report
+    made again is, its ``notified_at`` is emptied)."""
+    with transaction.atomic():
+        report = UnpaidReport.objects.select_for_update().select_related("organisation").get(pk=report_id)
+        if report.notified_at is not None:
+            return 0
+        recipients = _officer_addresses(report.organisation_id)
+        if not recipients and report.organisation.shared_mailbox_email:
+            recipients = [report.organisation.shared_mailbox_email]
+        if not recipients:
+            return 0
+        url = settings.SITE_URL.rstrip("/") + reverse("debt_collection_reports:report_detail", args=[report.pk])
+        with override("sv"):
+            body = render_to_string("debt_collection/report/email_ready.txt", {
+                "report": report, "month": report.month_label, "url": url,
+            })
+            subject = _("The unpaid-rent report for %(month)s is ready") % {"month": report.month_label}
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        UnpaidReport.objects.filter(pk=report.pk).update(notified_at=timezone.now())
     return len(recipients)
+
+
+def _notify_logged(report_id: int) -> None:
+    try:
+        notify_report_ready(report_id)
+    except Exception:  # one district's failed e-mail must not keep the others' from going
+        logger.exception("unpaid-rent report %s: the notice to the officers failed; retried tomorrow", report_id)
+
+
+def report_notices_resend(*, month: date) -> int:
+    """After commit, announce again each stored report of ``month`` whose officers were not told (the
+    e-mail failed, ``notified_at`` is empty); the daily job calls it. Returns how many are pending."""
+    pending = list(UnpaidReport.objects.filter(month=month.replace(day=1), notified_at__isnull=True)
+                   .order_by("pk").values_list("pk", flat=True))
+    for report_id in pending:
+        transaction.on_commit(partial(_notify_logged, report_id))
+    return len(pending)

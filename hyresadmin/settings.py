@@ -358,6 +358,8 @@ INVOICE_CHANGE_FLAG_SHARE = env.float("INVOICE_CHANGE_FLAG_SHARE", default=0.10)
 MIN_PAYMENT_DAYS = env.int("MIN_PAYMENT_DAYS", default=10)
 #: A reminder gives the customer this many days (to the next working day) to pay before it goes further.
 REMINDER_PAYMENT_DAYS = env.int("REMINDER_PAYMENT_DAYS", default=10)
+# Reminders rendered per delivery task: a sent batch is shared out over the workers in chunks of this.
+REMINDER_DELIVERY_CHUNK = env.int("REMINDER_DELIVERY_CHUNK", default=200)
 #: The first invoice number; OCR references are built from the number (FACTS.md §4).
 INVOICE_NUMBER_START = env.int("INVOICE_NUMBER_START", default=1000001)
 #: Ledger accounts per kind of invoice line, for the ERP (Agresso) export.

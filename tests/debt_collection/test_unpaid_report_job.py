@@ -91,3 +91,40 @@ def test_staff_run_the_month_again_from_the_job_runs(ledger, district):
     report = UnpaidReport.objects.get(organisation=district, month=MONTH)
     assert report.report_date == REPORT_DAY + dt.timedelta(days=1)
     assert UnpaidReport.objects.filter(month=MONTH).count() == 2
+
+
+def test_a_notice_that_failed_is_sent_by_the_next_days_job_once(ledger, district, officer, mailoutbox,
+                                                                django_capture_on_commit_callbacks):
+    import smtplib
+    from unittest import mock
+
+    with mock.patch.object(unpaid_report, "send_mail", side_effect=smtplib.SMTPException("down")), \
+            pytest.raises(smtplib.SMTPException), at(REPORT_DAY, hour=7), \
+            django_capture_on_commit_callbacks(execute=True):
+        report_tasks.daily_unpaid_report.delay().get()
+    assert UnpaidReport.objects.filter(month=MONTH).count() == 2
+    assert not UnpaidReport.objects.filter(notified_at__isnull=False).exists()
+    assert mailoutbox == []
+
+    with at(REPORT_DAY + dt.timedelta(days=1), hour=7), django_capture_on_commit_callbacks(execute=True):
+        report_tasks.daily_unpaid_report.delay().get()
+
+    assert len(mailoutbox) == 2
+    assert officer.email in [address for message in mailoutbox for address in message.to]
+    assert not UnpaidReport.objects.filter(notified_at__isnull=True).exists()
+    # The day after, and a second beat: nothing is sent again.
+    for day in (REPORT_DAY + dt.timedelta(days=1), REPORT_DAY + dt.timedelta(days=2)):
+        with at(day, hour=9), django_capture_on_commit_callbacks(execute=True):
+            report_tasks.daily_unpaid_report.delay().get()
+    assert len(mailoutbox) == 2
+
+
+def test_a_notice_is_not_sent_twice_when_asked_twice(ledger, district, officer, mailoutbox,
+                                                     django_capture_on_commit_callbacks):
+    with at(REPORT_DAY, hour=7), django_capture_on_commit_callbacks(execute=True):
+        report_tasks.daily_unpaid_report.delay().get()
+    sent = len(mailoutbox)
+    report = UnpaidReport.objects.get(organisation=district, month=MONTH)
+
+    assert unpaid_report.notify_report_ready(report.pk) == 0
+    assert len(mailoutbox) == sent
