@@ -196,3 +196,16 @@ def test_the_plan_page_shows_the_instalments_with_their_ocr_references(officer_c
     for instalment in plan.instalments.select_related("invoice"):
         assert instalment.invoice.ocr_reference in page
     assert Decimal("2700.00") == plan.instalments.first().amount
+
+
+def test_an_instalment_of_a_running_plan_is_refused_on_the_form_in_swedish(officer_client, officer, staff,
+                                                                           invoice):
+    plan = plans.payment_plan_request(actor=officer, organisation=officer.organisation, invoices=[invoice],
+                                      instalment_count=3, first_due_date=dt.date(2026, 12, 15), reason="x")
+    plan = plans.payment_plan_approve(actor=staff, plan=plan)
+    first = plan.instalments.select_related("invoice").first().invoice
+    response = officer_client.post(NEW, _plan_data(first, count=2, first="2027-01-15"))
+    page = response.content.decode()
+    assert response.status_code == 200 and "error-summary" in page
+    assert "avbetalningsplan som löper" in page and str(first.number) in page
+    assert PaymentPlan.objects.count() == 1 and not Deferral.objects.exists()
