@@ -2,7 +2,8 @@
 
 **Requests.** A district officer (portal) or service staff (admin) register an SF1015 for one or more
 open invoices of one customer (``deferral_request``, ``payment_plan_request``, or ``sf1015_submit`` for
-either). Each is due in its service level (a deferral in 1 working day, a plan in 2:
+either). An invoice already in another open request, or an instalment of a running plan, is refused
+(a field error on ``invoices``). Each is due in its service level (a deferral in 1 working day, a plan in 2:
 ``hyresadmin.calendar.service_level_due``). The delegation (``invoicing.delegation`` only: a deferral of
 one month; a first month's rent two months with double housing costs; a plan of at most three months)
 is judged when the request arrives: beyond it the request is **referred** to the district at once, and
@@ -219,8 +220,16 @@ def _open_request_invoice_ids(invoice_ids) -> set[int]:
     return set(in_deferral) | set(in_plan)
 
 
+def _running_instalment_invoice_ids(invoice_ids) -> set[int]:
+    """Invoices that are instalments of a plan still running (they follow that plan, not a new one)."""
+    return set(Instalment.objects.filter(invoice_id__in=invoice_ids,
+                                         plan__state__in=PaymentPlan.RUNNING_STATES)
+               .values_list("invoice_id", flat=True))
+
+
 def _checked_invoices(invoices, organisation: Organisation | None) -> list[Invoice]:
-    """The invoices of a request, locked: one customer's, open, of the organisation, in no other request."""
+    """The invoices of a request, locked: one customer's, open, of the organisation, in no other request,
+    and no instalment of a running payment plan."""
     ids = sorted({inv.pk for inv in invoices})
     if not ids:
         raise ValidationError({"invoices": _("Choose at least one invoice.")})
@@ -243,6 +252,11 @@ def _checked_invoices(invoices, organisation: Organisation | None) -> list[Invoi
         numbers = ", ".join(str(i.number) for i in locked if i.pk in taken)
         problems.append(_("These invoices already have a deferral or payment plan: %(numbers)s.")
                         % {"numbers": numbers})
+    instalments = _running_instalment_invoice_ids(ids)
+    if instalments:
+        numbers = ", ".join(str(i.number) for i in locked if i.pk in instalments)
+        problems.append(_("These invoices are instalments of a running payment plan and cannot be "
+                          "deferred or put into a new plan: %(numbers)s.") % {"numbers": numbers})
     if problems:
         raise ValidationError({"invoices": problems})
     return locked

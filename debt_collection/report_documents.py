@@ -1,5 +1,6 @@
 """The unpaid-rent report as files: a PDF (WeasyPrint, ``templates/pdf/unpaid_report.html``) and an XLSX
-workbook (openpyxl) with the same rows and numbers, in Swedish.
+workbook (openpyxl) with the same rows and numbers, in Swedish. ``table_xlsx`` lays out any other
+report of one table the same way (the monthly payment-plan report).
 
 Both lay out ``unpaid_report.ReportData`` and decide nothing: which invoices are unpaid, the masked
 personal identity numbers and the missing address of a protected identity come from there. In the
@@ -9,6 +10,7 @@ and filter; a subtotal row closes each housing form and a total row the district
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from django.conf import settings
@@ -20,7 +22,7 @@ from invoicing.documents import format_kronor, period_label
 
 from .unpaid_report import ReportData, ReportRow
 
-__all__ = ["report_html", "report_pdf", "report_xlsx"]
+__all__ = ["report_html", "report_pdf", "report_xlsx", "table_xlsx"]
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -71,6 +73,59 @@ def _headings() -> list[str]:
     return [_("Housing form"), _("Customer"), _("Personal identity number"), _("Contract"), _("Object"),
             _("Address"), _("Invoice number"), _("Period"), pgettext("invoice", "Due date"), _("Days overdue"),
             _("Balance (kr)"), _("Status"), _("Representatives")]
+
+
+def _bold_row(sheet) -> None:
+    from openpyxl.styles import Font
+
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+
+
+def _set_widths(sheet, widths) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+
+
+def _save(book) -> bytes:
+    book.properties.creator = _("Service administration, rent administration")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def table_xlsx(*, title: str, about: list[tuple[str, object]], headings: list[str], rows: list[list],
+               money_columns=(), date_columns=(), widths=()) -> bytes:
+    """One sheet: a title, ``about`` rows (label, value), bold headings, then ``rows``; the 1-based
+    ``money_columns`` get the kronor format and ``date_columns`` the date format. Texts as given
+    (translate them before)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for label, value in about:
+        sheet.append([label, value])
+        if isinstance(value, (dt.date,)):
+            sheet.cell(sheet.max_row, 2).number_format = DATE_FORMAT
+    sheet.append([])
+    sheet.append(headings)
+    _bold_row(sheet)
+    header_row = sheet.max_row
+    for values in rows:
+        sheet.append(values)
+        for column in money_columns:
+            sheet.cell(sheet.max_row, column).number_format = MONEY_FORMAT
+        for column in date_columns:
+            sheet.cell(sheet.max_row, column).number_format = DATE_FORMAT
+    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+    _set_widths(sheet, widths)
+    return _save(book)
 
 
 def report_xlsx(data: ReportData) -> bytes:
@@ -133,7 +188,4 @@ def report_xlsx(data: ReportData) -> bytes:
         totals.cell(totals.max_row, 4).number_format = MONEY_FORMAT
         for i, width in enumerate([40, 12, 16, 16], start=1):
             totals.column_dimensions[get_column_letter(i)].width = width
-        book.properties.creator = _("Service administration, rent administration")
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        return _save(book)

@@ -4,7 +4,9 @@
 The refund queue is sorted by due date (3 working days) with the overdue marked, open orders by
 default (``OpenStatesFilter``), and counted in "Mitt arbete". Its buttons call ``invoicing.credits``:
 create a refund of a person's credit balance, approve it (a second person: refused for the one who
-prepared it), refer it to the district, mark it paid, cancel it (with a reason). Every step is audited
+prepared it), refer it to the district, mark it paid, cancel it (with a reason). Marking one order
+paid by hand bypasses the payout file, so that button is for the service administration's admins
+only (``permissions.is_service_admin``), with a note that the payout file is the normal way. Every step is audited
 by the services; the history page shows the trail. The list's action "Skapa utbetalningsfil" makes one
 supplier-payment file of the selected approved orders for the ERP and marks them paid out
 (``credits.refund_payout_file_create``); the file is downloaded from Reports.
@@ -25,6 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
+from hyresadmin import permissions
 from hyresadmin.admin import OVERDUE, AuditHistoryMixin, OpenStatesFilter, TransitionAdminMixin
 from hyresadmin.models import Person
 from hyresadmin.transitions import TransitionRefused
@@ -179,6 +182,7 @@ class RefundOrderAdmin(TransitionAdminMixin, AuditHistoryMixin, ReadOnlyAdminMix
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, object_id)
         buttons = []
+        mark_paid_note = ""
         if order is not None and self._may_act(request, order):
             if order.state in (RefundOrder.State.PROPOSED, RefundOrder.State.DISTRICT_APPROVED):
                 buttons.append({"label": gettext("Approve"), "url": self._url("approve", order.pk),
@@ -186,14 +190,23 @@ class RefundOrderAdmin(TransitionAdminMixin, AuditHistoryMixin, ReadOnlyAdminMix
             if can_proceed(order.refer):
                 buttons.append({"label": gettext("Refer to the district"), "url": self._url("refer", order.pk),
                                 "post": True})
-            if can_proceed(order.mark_paid):
+            if can_proceed(order.mark_paid) and self._may_mark_paid(request):
                 buttons.append({"label": gettext("Mark as paid out"), "url": self._url("mark_paid", order.pk),
                                 "post": True, "default": True})
+                mark_paid_note = gettext(
+                    "The normal way to pay out a refund is the payout file (the list's action \"Create "
+                    "payout file\"). Mark a single refund as paid out only when it was paid in another way.")
             if can_proceed(order.cancel):
                 buttons.append({"label": gettext("Cancel the refund"), "url": self._url("cancel", order.pk),
                                 "post": False})
         return super().change_view(request, object_id, form_url,
-                                   {"transition_buttons": buttons, **(extra_context or {})})
+                                   {"transition_buttons": buttons, "mark_paid_note": mark_paid_note,
+                                    **(extra_context or {})})
+
+    @staticmethod
+    def _may_mark_paid(request) -> bool:
+        """Marking one order paid bypasses the payout file: the service administration's admins only."""
+        return permissions.is_service_admin(request.user)
 
     def approve_view(self, request, object_id):
         def run(order):
@@ -210,6 +223,9 @@ class RefundOrderAdmin(TransitionAdminMixin, AuditHistoryMixin, ReadOnlyAdminMix
         return self._post_transition(request, object_id, run)
 
     def mark_paid_view(self, request, object_id):
+        if not self._may_mark_paid(request):
+            raise PermissionDenied
+
         def run(order):
             credits.refund_order_mark_paid(actor=request.user, order=order)
             return gettext("The refund is marked as paid out.")

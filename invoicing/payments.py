@@ -44,6 +44,12 @@ Python's cyclic garbage collector is paused during parsing and matching (``bgmax
 hundreds of thousands of live objects it otherwise took more time than the work itself. What is left
 is mostly the database's own work (every invoice row updated with its indexes, 100 000 payment and
 90 000 audit rows indexed). Matching runs in the one transaction of the import: all or nothing.
+
+Concurrency: imports are serialised. The import's transaction first takes a PostgreSQL
+transaction-level advisory lock (``pg_advisory_xact_lock(IMPORT_LOCK_KEY)``, released at commit or
+rollback), so a second import started at the same moment waits for the first instead of locking
+invoices chunk by chunk across the other's chunks (a deadlock) or matching against balances the
+other has not committed yet. On SQLite writes are serialised anyway and no lock is taken.
 """
 
 from __future__ import annotations
@@ -74,6 +80,8 @@ from .ocr import is_valid_ocr
 
 IMPORT_KIND = "bgmax"
 CHUNK = 5000
+#: The key of the transaction-level advisory lock that serialises BgMax imports (PostgreSQL).
+IMPORT_LOCK_KEY = 0x42474D4158  # "BGMAX"
 #: Working days staff have to handle an unmatched payment.
 UNMATCHED_DUE_WORKING_DAYS = 10
 OCR_CODE = 2
@@ -453,6 +461,13 @@ def _records(parsed):
             yield deposit, record, Payment.Kind.DEDUCTION
 
 
+def _serialise_imports() -> None:
+    """Wait for any other BgMax import to finish (PostgreSQL; held until this transaction ends)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
 def import_parsed(*, actor, name: str, data: bytes, parsed, chunk_size: int = CHUNK) -> dict:
     """Import an already parsed BgMax file (``import_bgmax`` without the parsing)."""
     _check_test_marker(parsed)
@@ -491,6 +506,7 @@ def import_parsed(*, actor, name: str, data: bytes, parsed, chunk_size: int = CH
         }
 
     with transaction.atomic():
+        _serialise_imports()
         record = import_file(kind=IMPORT_KIND, name=name, data=data, actor=actor, write=write)
         file = holder["file"]
         file.imported_file = record

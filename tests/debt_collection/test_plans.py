@@ -227,3 +227,18 @@ def test_the_report_lists_the_districts_plans_and_the_monthly_job_tells_each_dis
     assert plans.report_month_notify(month=dt.date(2026, 11, 1)) == {"districts": 1}
     assert [m.to for m in mail.outbox] == [[officer.email]]
     assert "?month=2026-11" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("kind", ["deferral", "payment_plan"])
+def test_the_instalments_of_a_running_plan_cannot_go_into_a_new_deferral_or_plan(staff, invoice, kind):
+    from django.core.exceptions import ValidationError
+
+    plan = plans.payment_plan_approve(actor=staff, plan=_plan(staff, [invoice]))
+    first = plan.instalments.select_related("invoice").first().invoice
+    with pytest.raises(ValidationError) as refused:
+        plans.sf1015_submit(actor=staff, kind=kind, invoices=[first], reason="Igen",
+                            new_due_date=dt.date(2026, 12, 30), instalment_count=2,
+                            first_due_date=dt.date(2027, 1, 15))
+    message = " ".join(refused.value.message_dict["invoices"])
+    assert "avbetalningsplan som löper" in message and str(first.number) in message
+    assert PaymentPlan.objects.count() == 1 and not plans.Deferral.objects.exists()

@@ -196,3 +196,51 @@ def test_the_plan_page_shows_the_instalments_with_their_ocr_references(officer_c
     for instalment in plan.instalments.select_related("invoice"):
         assert instalment.invoice.ocr_reference in page
     assert Decimal("2700.00") == plan.instalments.first().amount
+
+
+def test_an_instalment_of_a_running_plan_is_refused_on_the_form_in_swedish(officer_client, officer, staff,
+                                                                           invoice):
+    plan = plans.payment_plan_request(actor=officer, organisation=officer.organisation, invoices=[invoice],
+                                      instalment_count=3, first_due_date=dt.date(2026, 12, 15), reason="x")
+    plan = plans.payment_plan_approve(actor=staff, plan=plan)
+    first = plan.instalments.select_related("invoice").first().invoice
+    response = officer_client.post(NEW, _plan_data(first, count=2, first="2027-01-15"))
+    page = response.content.decode()
+    assert response.status_code == 200 and "error-summary" in page
+    assert "avbetalningsplan som löper" in page and str(first.number) in page
+    assert PaymentPlan.objects.count() == 1 and not Deferral.objects.exists()
+
+
+def test_the_monthly_report_downloads_as_excel_with_the_numbers_of_the_csv(officer_client, client, officer,
+                                                                            other_officer, staff, invoice):
+    import csv as csvlib
+    import io
+
+    from openpyxl import load_workbook
+
+    plan = plans.payment_plan_approve(actor=staff, plan=plans.payment_plan_request(
+        actor=officer, organisation=officer.organisation, invoices=[invoice], instalment_count=3,
+        first_due_date=dt.date(2026, 12, 15), reason="x"))
+    page = officer_client.get(REPORT, {"month": "2026-11"}).content.decode()
+    assert 'id="report-xlsx"' in page and "format=xlsx" in page
+    response = officer_client.get(REPORT, {"month": "2026-11", "format": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'avbetalningsplaner-2026-11.xlsx' in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header_at = next(i for i, r in enumerate(table) if r[0] == "Avbetalningsplan")
+    xlsx_rows = [r for r in table[header_at + 1:] if r[0] is not None]
+    csv_body = officer_client.get(REPORT, {"month": "2026-11", "format": "csv"}).content.decode("utf-8-sig")
+    csv_rows = list(csvlib.reader(io.StringIO(csv_body), delimiter=";"))
+    assert list(table[header_at]) == csv_rows[0]
+    assert len(xlsx_rows) == len(csv_rows) - 1 == 1
+    row, csv_row = xlsx_rows[0], csv_rows[1]
+    assert row[0] == plan.pk and str(row[0]) == csv_row[0]
+    assert row[5] == 5400 and f"{row[5]:.2f}".replace(".", ",") == csv_row[5] == "5400,00"
+    assert f"{row[6]:.2f}".replace(".", ",") == csv_row[6]
+    assert row[9].date().isoformat() == csv_row[9] and [row[7], row[8], row[10]] == [
+        int(csv_row[7]), int(csv_row[8]), int(csv_row[10])]
+    assert AuditEvent.objects.filter(event_type="export", reason__contains="(xlsx)").exists()
+    client.force_login(other_officer)
+    other = load_workbook(io.BytesIO(client.get(REPORT, {"month": "2026-11", "format": "xlsx"}).content)).active
+    assert plan.pk not in [r[0] for r in other.iter_rows(values_only=True)]

@@ -44,6 +44,17 @@ def second_staff(staff):
 
 
 @pytest.fixture
+def service_admin(service_org):
+    from django.contrib.auth.models import Group
+
+    from hyresadmin import permissions
+
+    user = UserFactory(username="admin", is_staff=True, organisation=service_org)
+    user.groups.add(Group.objects.get(name=permissions.SERVICE_ADMIN))
+    return user
+
+
+@pytest.fixture
 def invoice(staff):
     return issued_invoice(actor=staff, rent=D("5400.00"))
 
@@ -123,7 +134,8 @@ def _refund_form(customer, **extra):
                "payee_account": "6000 123456789", "amount": "", "reason": "Utflyttning"}, **extra}
 
 
-def test_staff_create_a_refund_and_a_second_person_approves_it(client, staff, second_staff, invoice):
+def test_staff_create_a_refund_and_a_second_person_approves_it(client, staff, second_staff, service_admin,
+                                                               invoice):
     credits.invoice_cancel(actor=staff, invoice=invoice, reason="x")
     _credit(invoice.customer, D("1200.00"))
     client.force_login(staff)
@@ -142,6 +154,7 @@ def test_staff_create_a_refund_and_a_second_person_approves_it(client, staff, se
     client.force_login(second_staff)
     client.post(f"{REFUNDS}{order.pk}/approve/")
     assert fresh(order).state == RefundOrder.State.APPROVED
+    client.force_login(service_admin)
     client.post(f"{REFUNDS}{order.pk}/mark-paid/")
     assert fresh(order).state == RefundOrder.State.PAID
     assert [e.to_state for e in audit.history_for(order) if e.to_state in ("approved", "paid")] != []
@@ -265,3 +278,24 @@ def test_the_refund_queue_and_the_credit_notes_are_a_constant_number_of_queries(
         assert staff_client.get(REFUNDS).status_code == 200
     with django_assert_max_num_queries(15):
         assert staff_client.get(NOTES).status_code == 200
+
+
+def test_only_a_service_admin_may_mark_a_single_refund_paid_out_with_the_payout_file_as_the_norm(
+        client, staff, second_staff, service_admin, invoice):
+    credits.invoice_cancel(actor=staff, invoice=invoice, reason="x")
+    _credit(invoice.customer, D("1200.00"))
+    order = credits.refund_order_create(actor=staff, person=invoice.customer, payee_name="Anna",
+                                        payee_account="6000 123456789", reason="Dubbelbetalning")
+    credits.refund_order_approve(actor=second_staff, order=order)
+    client.force_login(second_staff)
+    page = client.get(f"{REFUNDS}{order.pk}/change/").content.decode()
+    assert f"{REFUNDS}{order.pk}/mark-paid/" not in page and 'id="mark-paid-note"' not in page
+    assert client.post(f"{REFUNDS}{order.pk}/mark-paid/").status_code == 403
+    assert fresh(order).state == RefundOrder.State.APPROVED
+
+    client.force_login(service_admin)
+    page = client.get(f"{REFUNDS}{order.pk}/change/").content.decode()
+    assert f"{REFUNDS}{order.pk}/mark-paid/" in page
+    assert 'id="mark-paid-note"' in page and "utbetalningsfil" in page
+    client.post(f"{REFUNDS}{order.pk}/mark-paid/")
+    assert fresh(order).state == RefundOrder.State.PAID
