@@ -35,6 +35,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, renderers, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -460,6 +461,11 @@ class RefundOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RoleS
     @_refund_action("Service staff record that the approved refund was paid out.")
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
+        # One order paid by hand bypasses the payout file ("Skapa utbetalningsfil"): service admins only,
+        # as in the admin.
+        if not permissions.is_service_admin(request.user):
+            raise PermissionDenied(_("Only a service administrator may mark a single refund paid out; the "
+                                     "payout file is the normal way."))
         return self.answer(credits.refund_order_mark_paid(actor=request.user, order=self.get_object()))
 
     @_refund_action("Service staff cancel the refund; the amount goes back to the credit balance.",

@@ -70,6 +70,12 @@ def staff(service_org):
 
 
 @pytest.fixture
+def service_admin(service_org):
+    return _user_with_role(permissions.SERVICE_ADMIN, organisation=service_org, username="admin",
+                           is_staff=True)
+
+
+@pytest.fixture
 def citizen(db):
     person = PersonFactory()
     user = _user_with_role(permissions.CITIZEN, username=f"person-{person.pk}")

@@ -44,17 +44,6 @@ def second_staff(staff):
 
 
 @pytest.fixture
-def service_admin(service_org):
-    from django.contrib.auth.models import Group
-
-    from hyresadmin import permissions
-
-    user = UserFactory(username="admin", is_staff=True, organisation=service_org)
-    user.groups.add(Group.objects.get(name=permissions.SERVICE_ADMIN))
-    return user
-
-
-@pytest.fixture
 def invoice(staff):
     return issued_invoice(actor=staff, rent=D("5400.00"))
 

@@ -96,7 +96,8 @@ def test_officers_and_citizens_may_not_credit_or_cancel(client, officer, citizen
 # --- Refund orders -------------------------------------------------------------------------------------------
 
 
-def test_staff_create_approve_and_mark_paid_with_a_second_person(client, staff, second_staff, invoice):
+def test_staff_create_approve_and_mark_paid_with_a_second_person(client, staff, second_staff, service_admin,
+                                                                 invoice):
     person = _with_credit(staff, invoice, D("500.00"))
     client.force_login(staff)
     created = client.post(REFUNDS, _refund_body(person), content_type="application/json")
@@ -109,6 +110,9 @@ def test_staff_create_approve_and_mark_paid_with_a_second_person(client, staff, 
 
     client.force_login(second_staff)
     assert client.post(f"{REFUNDS}{order_id}/approve/").json()["state"] == "approved"
+    by_hand = client.post(f"{REFUNDS}{order_id}/mark-paid/")  # the payout file is the normal way
+    assert by_hand.status_code == 403 and "utbetalningsfil" in by_hand.json()["detail"]
+    client.force_login(service_admin)
     assert client.post(f"{REFUNDS}{order_id}/mark-paid/").json()["state"] == "paid"
     assert client.post(f"{REFUNDS}{order_id}/cancel/", {"reason": "x"},
                        content_type="application/json").status_code == 409
