@@ -85,13 +85,20 @@ class Sf1015Request(StatefulModel):
     class Meta:
         abstract = True
 
+    def _record_district_decision(self, decided_by, note: str) -> None:
+        self.district_decided_by = decided_by
+        self.district_decided_at = timezone.now()
+        self.district_note = note
+
+    def _record_staff_decision(self, decided_by, note: str) -> None:
+        self.decided_by = decided_by
+        self.decided_at = timezone.now()
+        self.decision_note = note
+
     def _back_from_district(self, decided_by, note: str) -> None:
         """The district approved: staff register it within the service level, counted from now."""
-        now = timezone.now()
-        self.district_decided_by = decided_by
-        self.district_decided_at = now
-        self.district_note = note
-        self.due_date = calendar.service_level_due(now, self.SERVICE_LEVEL_DAYS)
+        self._record_district_decision(decided_by, note)
+        self.due_date = calendar.service_level_due(self.district_decided_at, self.SERVICE_LEVEL_DAYS)
 
     @property
     def is_overdue(self) -> bool:
@@ -144,21 +151,15 @@ class Deferral(Sf1015Request):
 
     @transition(field=state, source=State.REFERRED, target=State.REJECTED)
     def district_reject(self, decided_by=None, note: str = ""):
-        self.district_decided_by = decided_by
-        self.district_decided_at = timezone.now()
-        self.district_note = note
+        self._record_district_decision(decided_by, note)
 
     @transition(field=state, source=[State.REQUESTED, State.DECIDED_BY_DISTRICT], target=State.GRANTED)
     def grant(self, decided_by=None, note: str = ""):
-        self.decided_by = decided_by
-        self.decided_at = timezone.now()
-        self.decision_note = note
+        self._record_staff_decision(decided_by, note)
 
     @transition(field=state, source=[State.REQUESTED, State.DECIDED_BY_DISTRICT], target=State.REJECTED)
     def reject(self, decided_by=None, note: str = ""):
-        self.decided_by = decided_by
-        self.decided_at = timezone.now()
-        self.decision_note = note
+        self._record_staff_decision(decided_by, note)
 
     @transition(field=state, source=State.GRANTED, target=State.EXPIRED)
     def expire(self):
@@ -222,28 +223,20 @@ class PaymentPlan(Sf1015Request):
 
     @transition(field=state, source=State.REFERRED, target=State.REJECTED)
     def district_reject(self, decided_by=None, note: str = ""):
-        self.district_decided_by = decided_by
-        self.district_decided_at = timezone.now()
-        self.district_note = note
+        self._record_district_decision(decided_by, note)
 
     @transition(field=state, source=State.REQUESTED, target=State.APPROVED)
     def approve(self, decided_by=None, note: str = ""):
-        self.decided_by = decided_by
-        self.decided_at = timezone.now()
-        self.decision_note = note
+        self._record_staff_decision(decided_by, note)
 
     @transition(field=state, source=[State.APPROVED, State.DECIDED_BY_DISTRICT], target=State.ACTIVE)
     def activate(self, decided_by=None, note: str = ""):
         if self.decided_by_id is None:
-            self.decided_by = decided_by
-            self.decided_at = timezone.now()
-            self.decision_note = note
+            self._record_staff_decision(decided_by, note)
 
     @transition(field=state, source=[State.REQUESTED, State.DECIDED_BY_DISTRICT], target=State.REJECTED)
     def reject(self, decided_by=None, note: str = ""):
-        self.decided_by = decided_by
-        self.decided_at = timezone.now()
-        self.decision_note = note
+        self._record_staff_decision(decided_by, note)
 
     @transition(field=state, source=State.ACTIVE, target=State.COMPLETED)
     def complete(self):

@@ -177,20 +177,16 @@ def valid_account(account: str) -> bool:
     return bool(_ACCOUNT.match("".join(account.split())))
 
 
-def monthly_rent_of(person_id: int) -> Decimal:
-    """The customer's monthly rent for the delegation limit: their current contract's, else their latest."""
+def _latest_contract(person_id: int):
+    """The customer's latest contract that is more than a draft (their current one, if any), with its
+    rent lines: the basis of the delegation limit and of the deciding district."""
     from contracts.models import RentalContract
 
-    contract = (RentalContract.objects.filter(customer_id=person_id).exclude(state=RentalContract.State.DRAFT)
-                .prefetch_related("rent_lines").order_by("-start_date", "-pk").first())
-    return contract.monthly_rent() if contract else ZERO
+    return (RentalContract.objects.filter(customer_id=person_id).exclude(state=RentalContract.State.DRAFT)
+            .prefetch_related("rent_lines").order_by("-start_date", "-pk").first())
 
 
-def _deciding_organisation_id(person_id: int) -> int | None:
-    from contracts.models import RentalContract
-
-    contract = (RentalContract.objects.filter(customer_id=person_id)
-                .exclude(state=RentalContract.State.DRAFT).order_by("-start_date", "-pk").first())
+def _deciding_organisation_id(person_id: int, contract) -> int | None:
     if contract:
         return contract.organisation_id
     return Person.objects.filter(pk=person_id).values_list("affiliation_id", flat=True).first()
@@ -223,10 +219,11 @@ def refund_order_create(*, actor, person: Person, payee_name: str, payee_account
     if amount <= 0 or amount > available:
         raise TransitionRefused(_("The amount must be more than zero and at most the credit balance "
                                   "(%(balance)s kr).") % {"balance": f"{available:.2f}".replace(".", ",")})
-    rent = monthly_rent_of(person.pk) if monthly_rent is None else monthly_rent
+    contract = _latest_contract(person.pk)
+    rent = (contract.monthly_rent() if contract else ZERO) if monthly_rent is None else monthly_rent
     decision = delegation.refund(amount=amount, monthly_rent=rent)
     order = RefundOrder.objects.create(
-        person=person, organisation_id=_deciding_organisation_id(person.pk), amount=amount,
+        person=person, organisation_id=_deciding_organisation_id(person.pk, contract), amount=amount,
         payee_name=payee_name.strip(), payee_account=payee_account.strip(), reason=reason, payment=payment,
         monthly_rent=rent, within_delegation=decision.within, requested_by=_user(actor),
         actor_label=_label(actor),

@@ -655,6 +655,13 @@ class RefundOrder(StatefulModel):
     def _second_person(self, approver=None) -> bool:
         return approver is None or self.requested_by_id is None or approver.pk != self.requested_by_id
 
+    def _record_district_decision(self, decided_by, note: str) -> None:
+        from django.utils import timezone
+
+        self.district_decided_by = decided_by
+        self.district_decided_at = timezone.now()
+        self.district_note = note
+
     def _may_be_approved(self) -> bool:
         return self.within_delegation or self.state == self.State.DISTRICT_APPROVED
 
@@ -664,19 +671,11 @@ class RefundOrder(StatefulModel):
 
     @transition(field=state, source=State.REFERRED, target=State.DISTRICT_APPROVED)
     def district_approve(self, decided_by=None, note: str = ""):
-        from django.utils import timezone
-
-        self.district_decided_by = decided_by
-        self.district_decided_at = timezone.now()
-        self.district_note = note
+        self._record_district_decision(decided_by, note)
 
     @transition(field=state, source=State.REFERRED, target=State.REJECTED)
     def district_reject(self, decided_by=None, note: str = ""):
-        from django.utils import timezone
-
-        self.district_decided_by = decided_by
-        self.district_decided_at = timezone.now()
-        self.district_note = note
+        self._record_district_decision(decided_by, note)
 
     @transition(field=state, source=[State.PROPOSED, State.DISTRICT_APPROVED], target=State.APPROVED,
                 conditions=[_may_be_approved])
